@@ -1,0 +1,1 @@
+"""Backends: one abstract base per kind, providers resolved from string ids."""

@@ -1,0 +1,328 @@
+"""The typed records every step of the agent reads and writes.
+
+Everything the agent decides lives in these records, so a `Result` alone explains a run:
+its plan, how each gap was grounded (with evidence), the instruction the renderer got,
+every candidate with its verdicts, and the cost.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+MAX_PROMPT_CHARS = 8000
+MAX_CANDIDATES = 8
+MIN_SIDE, MAX_SIDE = 64, 4096
+_SIZE_RE = re.compile(r"^\s*(\d{2,5})\s*[x×*X]\s*(\d{2,5})\s*$")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Record(BaseModel):
+    """Base for all records: unknown fields are errors, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class GapRoute(StrEnum):
+    NONE = "none"
+    REASON = "reason"
+    SEARCH = "search"
+    IMAGE_SEARCH = "image_search"
+    MEMORY = "memory"
+    ASK = "ask"
+
+
+class GapStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+    UNRESOLVED = "unresolved"
+    ASKED = "asked"
+
+
+class EvidenceSource(StrEnum):
+    WEB = "web"
+    IMAGE = "image"
+    MEMORY = "memory"
+    REASONING = "reasoning"
+    USER = "user"
+
+
+class ItemKind(StrEnum):
+    CONTENT = "content"
+    TEXT = "text"
+    COUNT = "count"
+    STYLE = "style"
+    LAYOUT = "layout"
+    FACT = "fact"
+    MEMORY = "memory"
+
+
+class AskMode(StrEnum):
+    ASK = "ask"  # return a question to the user for `ask` gaps
+    FILL = "fill"  # fill every gap as best the agent can and go on
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    DONE = "done"
+    ASKED = "asked"
+    FAILED = "failed"
+
+
+class Evidence(Record):
+    """Where a resolution came from. Search text is data, never instructions."""
+
+    source: EvidenceSource
+    title: str = ""
+    url: str | None = None
+    snippet: str = ""
+    retrieved_at: datetime = Field(default_factory=utcnow)
+
+
+class Gap(Record):
+    """Something the request leaves out, and how the agent filled it."""
+
+    id: str
+    question: str
+    route: GapRoute = GapRoute.NONE
+    span: str = ""  # the phrase of the request this gap stands for ("the result of 17 x 23")
+    expression: str | None = None  # program for the `reason` route, computed by a safe evaluator
+    status: GapStatus = GapStatus.OPEN
+    resolution: str | None = None
+    evidence: list[Evidence] = Field(default_factory=list)
+    decided_by: str = "llm"  # which part decided the gap: "llm", "rules", "user"
+
+
+class ChecklistItem(Record):
+    id: str
+    question: str
+    kind: ItemKind = ItemKind.CONTENT
+    depends_on: list[str] = Field(default_factory=list)
+    expect: list[str] = Field(default_factory=list)  # regexes over the final prompt
+
+    @field_validator("expect")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"expect pattern {pattern!r} is not a valid regex: {exc}") from exc
+        return patterns
+
+
+class Verdict(Record):
+    item_id: str
+    passed: bool | None  # None: the judge could not tell
+    reason: str = ""
+    judge: str = ""
+
+
+class RunOptions(Record):
+    max_rounds: int = Field(default=2, ge=0, le=10)  # repair rounds after the first render
+    mode: AskMode = AskMode.FILL
+    search: bool = True
+    budget_llm_calls: int = Field(default=12, ge=1, le=200)
+
+
+class Size(Record):
+    width: int = Field(ge=MIN_SIDE, le=MAX_SIDE)
+    height: int = Field(ge=MIN_SIDE, le=MAX_SIDE)
+
+    @classmethod
+    def parse(cls, value: str | Size | tuple[int, int]) -> Size:
+        """Accept "1024x768", "1024*768", (1024, 768) or a Size."""
+        if isinstance(value, Size):
+            return value
+        if isinstance(value, tuple):
+            return cls(width=value[0], height=value[1])
+        match = _SIZE_RE.match(value)
+        if not match:
+            raise ValueError(f"size {value!r} is not WIDTHxHEIGHT, e.g. 1024x1024")
+        return cls(width=int(match[1]), height=int(match[2]))
+
+    def __str__(self) -> str:
+        return f"{self.width}x{self.height}"
+
+
+class Request(Record):
+    """What the user asked for."""
+
+    prompt: str
+    images: list[str] = Field(default_factory=list)  # paths of reference / edit-source images
+    user_id: str = "default"
+    session_id: str | None = None
+    n: int = Field(default=1, ge=1, le=MAX_CANDIDATES)
+    size: Size | None = None
+    seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    renderer: str | None = None
+    llm: str | None = None
+    judges: list[str] | None = None
+    options: RunOptions = Field(default_factory=RunOptions)
+
+    @field_validator("prompt")
+    @classmethod
+    def _prompt_fits(cls, prompt: str) -> str:
+        prompt = prompt.strip()
+        if not prompt:
+            raise ValueError("the prompt is empty: describe the image you want")
+        if len(prompt) > MAX_PROMPT_CHARS:
+            raise ValueError(
+                f"the prompt has {len(prompt)} characters; the limit is {MAX_PROMPT_CHARS}. "
+                "Put long material in documents or reference files instead"
+            )
+        return prompt
+
+    @field_validator("size", mode="before")
+    @classmethod
+    def _parse_size(cls, value: Any) -> Any:
+        if isinstance(value, str | tuple):
+            return Size.parse(value)
+        return value
+
+
+class TextBlock(Record):
+    """Exact text the image must show."""
+
+    text: str
+    role: Literal["headline", "body", "caption", "label"] = "headline"
+
+
+class ContextPlan(Record):
+    """The planner's reading of the request: what it wants and what it leaves out."""
+
+    intent: str
+    subject: str = ""
+    style: str = ""
+    text: list[TextBlock] = Field(default_factory=list)
+    gaps: list[Gap] = Field(default_factory=list)
+    checklist: list[ChecklistItem] = Field(default_factory=list)
+    panels: int = Field(default=1, ge=1, le=12)
+    decided_by: str = "llm"
+
+
+class Fact(Record):
+    """A resolved gap as it must appear in the final instruction."""
+
+    gap_id: str
+    span: str
+    value: str
+    source: EvidenceSource
+
+
+class GenerationSpec(Record):
+    """A complete instruction: renderer-neutral fields plus the renderer-specific prompt."""
+
+    brief: str  # the request with every gap replaced by its resolution
+    prompt: str = ""  # the renderer-specific instruction (the final prompt)
+    negative_prompt: str = ""
+    subject: str = ""
+    style: str = ""
+    text: list[TextBlock] = Field(default_factory=list)
+    facts: list[Fact] = Field(default_factory=list)
+    panels: int = 1
+    size: Size = Field(default_factory=lambda: Size(width=1024, height=1024))
+    seeds: list[int] = Field(default_factory=lambda: [0])
+    reference_images: list[str] = Field(default_factory=list)
+
+
+class Candidate(Record):
+    index: int
+    seed: int
+    path: str | None = None
+    verdicts: list[Verdict] = Field(default_factory=list)
+    score: float = 0.0  # share of checklist items passed
+
+
+class Round(Record):
+    index: int
+    action: Literal["initial", "rewrite", "reseed"] = "initial"
+    reason: str = ""
+    prompt: str
+    candidates: list[Candidate] = Field(default_factory=list)
+
+
+class ModelCall(Record):
+    """Cost of one model call."""
+
+    model: str
+    step: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+    latency_s: float = 0.0
+    cost_usd: float = 0.0
+
+
+class Usage(Record):
+    llm_calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    calls_by_step: dict[str, int] = Field(default_factory=dict)
+
+    def add(self, call: ModelCall) -> None:
+        self.llm_calls += 1
+        self.input_tokens += call.input_tokens
+        self.output_tokens += call.output_tokens
+        self.cost_usd += call.cost_usd
+        self.calls_by_step[call.step] = self.calls_by_step.get(call.step, 0) + 1
+
+    @property
+    def tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+
+class TraceEvent(Record):
+    """One thing that happened in a run, timestamped. Callbacks and trace.jsonl get the same."""
+
+    run_id: str
+    step: str
+    kind: Literal["start", "end", "llm_call", "decision", "render", "judge", "warning", "error"]
+    message: str = ""
+    at: datetime = Field(default_factory=utcnow)
+    elapsed_s: float = 0.0
+    data: dict[str, Any] = Field(default_factory=dict)
+    call: ModelCall | None = None
+
+
+class Result(Record):
+    """Everything a run produced and decided. Saved as run.json."""
+
+    run_id: str
+    status: RunStatus = RunStatus.RUNNING
+    request: Request
+    completed_steps: list[str] = Field(default_factory=list)
+    plan: ContextPlan | None = None
+    gaps: list[Gap] = Field(default_factory=list)
+    questions: list[str] = Field(default_factory=list)  # for the user, when gaps route to `ask`
+    spec: GenerationSpec | None = None
+    checklist: list[ChecklistItem] = Field(default_factory=list)
+    rounds: list[Round] = Field(default_factory=list)
+    best: Candidate | None = None
+    final_prompt: str = ""
+    final_image: str | None = None
+    renderer: str = ""
+    llm: str = ""
+    usage: Usage = Field(default_factory=Usage)
+    timings_s: dict[str, float] = Field(default_factory=dict)
+    created_at: datetime = Field(default_factory=utcnow)
+    run_dir: str | None = None
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        """True when the best candidate passed every checklist item it was judged on."""
+        return self.best is not None and all(v.passed is not False for v in self.best.verdicts)
+
+    @model_validator(mode="after")
+    def _final_prompt_matches_spec(self) -> Result:
+        if self.spec is not None and self.spec.prompt and not self.final_prompt:
+            self.final_prompt = self.spec.prompt
+        return self

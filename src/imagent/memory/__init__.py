@@ -1,0 +1,1 @@
+"""Memory of users across turns and sessions."""
