@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 Kind = Literal["llm", "renderer", "search", "judge", "memory"]
 KINDS: tuple[Kind, ...] = ("llm", "renderer", "search", "judge", "memory")
 B = TypeVar("B", bound="Backend")
+NONE = "none"  # "no backend of this kind"; an LLM of "none" means planning with rules only
+OPTIONAL_KINDS: tuple[Kind, ...] = ("llm", "search", "memory")
 
 
 def split_id(backend_id: str) -> tuple[str, str]:
@@ -48,12 +50,15 @@ def _load(kind: Kind, backend_id: str) -> tuple[type[Backend], str]:
     provider, model = split_id(backend_id)
     known = providers(kind)
     if provider not in known:
-        suggestions = difflib.get_close_matches(provider, list(known), n=3, cutoff=0.5)
-        raise UnknownBackendError(kind, backend_id, sorted(known), suggestions)
+        names = [*known, NONE] if kind in OPTIONAL_KINDS else list(known)
+        suggestions = difflib.get_close_matches(provider, names, n=3, cutoff=0.5)
+        raise UnknownBackendError(kind, backend_id, sorted(names), suggestions)
     ep = known[provider]
     try:
         cls = ep.load()
     except ImportError as exc:
+        if not ep.extras:
+            raise  # a broken install, not a missing extra
         raise MissingExtraError(backend_id, list(ep.extras), str(exc)) from exc
     return cls, model
 
@@ -65,11 +70,15 @@ def resolve(
     kind: Literal["renderer"], backend_id: str, settings: Settings | None = None
 ) -> Renderer: ...
 @overload
-def resolve(kind: Literal["search"], backend_id: str, settings: Settings | None = None) -> Search: ...
+def resolve(
+    kind: Literal["search"], backend_id: str, settings: Settings | None = None
+) -> Search: ...
 @overload
 def resolve(kind: Literal["judge"], backend_id: str, settings: Settings | None = None) -> Judge: ...
 @overload
-def resolve(kind: Literal["memory"], backend_id: str, settings: Settings | None = None) -> Memory: ...
+def resolve(
+    kind: Literal["memory"], backend_id: str, settings: Settings | None = None
+) -> Memory: ...
 def resolve(kind: Kind, backend_id: str, settings: Settings | None = None) -> Any:
     """Build the backend of `kind` named by `backend_id`."""
     cls, model = _load(kind, backend_id)

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     max_rounds: int = 2
     model_dir: Path | None = None  # where embedded model files are assembled; default <home>/models
     llm_threads: int | None = None
+    retries: int = 3  # attempts for a backend call that failed in a retryable way
+    retry_wait_s: float = 1.0  # first backoff; doubles each attempt
 
     @field_validator("judges", mode="before")
     @classmethod

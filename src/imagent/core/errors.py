@@ -21,7 +21,9 @@ class UnknownBackendError(ImagentError):
     def __init__(self, kind: str, backend_id: str, known: list[str], suggestions: list[str]):
         hint = f" Did you mean {' or '.join(repr(s) for s in suggestions)}?" if suggestions else ""
         listing = ", ".join(known) or "none installed"
-        super().__init__(f"unknown {kind} backend {backend_id!r}.{hint} Known {kind} providers: {listing}")
+        super().__init__(
+            f"unknown {kind} backend {backend_id!r}.{hint} Known {kind} providers: {listing}"
+        )
         self.suggestions = suggestions
 
 
@@ -57,3 +59,18 @@ class BadImageError(ImagentError):
 
 class RunNotFoundError(ImagentError):
     pass
+
+
+class BudgetExceededError(ImagentError):
+    """The run used its model-call budget; later optional calls are skipped."""
+
+
+class RunFailedError(ImagentError):
+    """A run stopped on an error. Its state is saved: resume it with `imagent runs resume ID`."""
+
+    def __init__(self, run_id: str, cause: BaseException, result: object = None):
+        super().__init__(
+            f"run {run_id} failed: {cause}. Resume it with: imagent runs resume {run_id}"
+        )
+        self.run_id = run_id
+        self.result = result

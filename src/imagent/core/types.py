@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 MAX_PROMPT_CHARS = 8000
 MAX_CANDIDATES = 8
 MIN_SIDE, MAX_SIDE = 64, 4096
-_SIZE_RE = re.compile(r"^\s*(\d{2,5})\s*[x×*X]\s*(\d{2,5})\s*$")
+_SIZE_RE = re.compile(r"^\s*(\d{1,6})\s*[x×*X]\s*(\d{1,6})\s*$")
 
 
 def utcnow() -> datetime:
@@ -94,6 +94,7 @@ class Gap(Record):
     route: GapRoute = GapRoute.NONE
     span: str = ""  # the phrase of the request this gap stands for ("the result of 17 x 23")
     expression: str | None = None  # program for the `reason` route, computed by a safe evaluator
+    unit: str = ""  # "$" when the computed value is money
     status: GapStatus = GapStatus.OPEN
     resolution: str | None = None
     evidence: list[Evidence] = Field(default_factory=list)
@@ -165,6 +166,7 @@ class Request(Record):
     renderer: str | None = None
     llm: str | None = None
     judges: list[str] | None = None
+    checklist: list[ChecklistItem] = Field(default_factory=list)  # replaces the derived one
     options: RunOptions = Field(default_factory=RunOptions)
 
     @field_validator("prompt")
@@ -235,6 +237,7 @@ class GenerationSpec(Record):
 
 class Candidate(Record):
     index: int
+    round: int = 0
     seed: int
     path: str | None = None
     verdicts: list[Verdict] = Field(default_factory=list)
@@ -242,11 +245,15 @@ class Candidate(Record):
 
 
 class Round(Record):
+    """One render of the spec and its verdicts; `repair` is what was decided after it."""
+
     index: int
-    action: Literal["initial", "rewrite", "reseed"] = "initial"
+    action: Literal["initial", "rewrite", "reseed"] = "initial"  # how this round's spec was made
     reason: str = ""
     prompt: str
     candidates: list[Candidate] = Field(default_factory=list)
+    repair: Literal["rewrite", "reseed"] | None = None
+    repair_reason: str = ""
 
 
 class ModelCall(Record):

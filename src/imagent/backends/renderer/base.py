@@ -24,7 +24,9 @@ class Renderer(Backend, ABC):
     supports_negative_prompt: ClassVar[bool] = False
     supports_edit: ClassVar[bool] = False
     supports_reference_images: ClassVar[bool] = False
-    exact_text: ClassVar[bool] = False  # draws `spec.text` verbatim (a compositor, not a diffusion model)
+    exact_text: ClassVar[bool] = (
+        False  # draws `spec.text` verbatim (a compositor, not a diffusion model)
+    )
 
     @abstractmethod
     async def render(self, spec: GenerationSpec) -> list[Image.Image]:
@@ -36,8 +38,13 @@ class Renderer(Backend, ABC):
             want = size.width / size.height
             w, h = min(
                 self.sizes,
-                key=lambda s: (abs(s[0] / s[1] - want), abs(s[0] * s[1] - size.width * size.height)),
+                key=lambda s: (
+                    abs(s[0] / s[1] - want),
+                    abs(s[0] * s[1] - size.width * size.height),
+                ),
             )
             return Size(width=w, height=h)
-        clamp = lambda v: max(self.min_side, min(self.max_side, v))  # noqa: E731
-        return Size(width=clamp(size.width), height=clamp(size.height))
+        return Size(width=self._clamp(size.width), height=self._clamp(size.height))
+
+    def _clamp(self, side: int) -> int:
+        return max(self.min_side, min(self.max_side, side))

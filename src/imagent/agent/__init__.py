@@ -1,0 +1,1 @@
+"""The agent: plan, ground, compose, render, judge, repair."""

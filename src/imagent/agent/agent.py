@@ -1,0 +1,313 @@
+"""The agent: a plain async state machine over a `Result`.
+
+Steps run in order — load, plan, ground, compose, render (render → judge → repair rounds),
+remember — and the Result is saved after each, so a run that fails half-way keeps what it
+did and `resume` carries on from the first step not done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import shutil
+import time
+from collections.abc import Awaitable, Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from imagent.agent import backends as bk
+from imagent.agent.checklist import build_checklist
+from imagent.agent.compose import compose_spec
+from imagent.agent.ground import GroundContext, ground_gaps
+from imagent.agent.inputs import check_image
+from imagent.agent.judging import best_of, judge_candidate
+from imagent.agent.plan import make_plan
+from imagent.agent.repair import plan_repair
+from imagent.agent.trace import EventCallback, Tracer
+from imagent.backends.judge.base import Judge
+from imagent.backends.llm.base import LLM
+from imagent.backends.renderer.base import Renderer
+from imagent.backends.search.base import Search
+from imagent.core.errors import ImagentError, RunFailedError, StructuredOutputError
+from imagent.core.types import Candidate, GapStatus, Request, Result, Round, RunStatus, utcnow
+from imagent.memory.base import Memory, MemoryEntry
+from imagent.runs.png import save_png
+from imagent.runs.store import RunStore, new_run_id
+from imagent.settings import Settings
+
+STEPS = ("load", "plan", "ground", "compose", "render", "remember")
+PLAN_STEPS = ("load", "plan", "ground", "compose")
+
+
+class Agent:
+    """Plans, grounds, composes, renders, judges and repairs image requests.
+
+    Backends may be given as objects or string ids; a `Request` may override the ids per run.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        llm: LLM | str | None = None,
+        renderer: Renderer | str | None = None,
+        judges: list[Judge | str] | None = None,
+        search: Search | str | None = None,
+        memory: Memory | str | None = None,
+        on_event: EventCallback | None = None,
+        today: date | None = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        self._llm = llm if llm is not None else self.settings.llm
+        self._renderer = renderer or self.settings.renderer
+        self._judges: list[Judge | str] = [
+            *(judges if judges is not None else self.settings.judges)
+        ]
+        self._search = search if search is not None else self.settings.search
+        self._memory = memory if memory is not None else self.settings.memory
+        self.on_event = on_event
+        self.today = today
+        self.store = RunStore(self.settings.runs_dir)
+
+    # -- public API -----------------------------------------------------------------
+
+    async def run(self, request: Request | str, **fields: Any) -> Result:
+        """Run a request to the end; the Result is also saved under the runs folder."""
+        result = self._new_result(request, fields)
+        return await self._execute(result, STEPS, save=True)
+
+    async def plan(self, request: Request | str, **fields: Any) -> Result:
+        """Plan, ground and compose only: what the agent would tell the renderer. Not saved."""
+        result = self._new_result(request, fields)
+        return await self._execute(result, PLAN_STEPS, save=False)
+
+    async def resume(self, run_id: str) -> Result:
+        """Carry on a saved run from its first step not done."""
+        result = self.store.load(run_id)
+        if result.status in (RunStatus.DONE, RunStatus.ASKED):
+            return result
+        result = result.model_copy(update={"status": RunStatus.RUNNING, "error": None})
+        return await self._execute(result, STEPS, save=True)
+
+    def run_sync(self, request: Request | str, **fields: Any) -> Result:
+        """`run` for code without an event loop."""
+        return asyncio.run(self.run(request, **fields))
+
+    # -- the state machine ----------------------------------------------------------
+
+    def _new_result(self, request: Request | str, fields: dict[str, Any]) -> Result:
+        if isinstance(request, str):
+            request = Request(prompt=request, **fields)
+        elif fields:
+            request = request.model_copy(update=fields)
+        now = utcnow()
+        return Result(run_id=new_run_id(now), request=request, created_at=now)
+
+    def _backends(self, request: Request, tracer: Tracer) -> bk.Backends:
+        s = self.settings
+        llm = bk.resolve_llm(request.llm or self._llm, s)
+        if llm is not None:
+            llm = bk.BudgetedLLM(llm, tracer.usage, request.options.budget_llm_calls, s)
+        judges: list[Judge | str] = (
+            list(request.judges) if request.judges is not None else self._judges
+        )
+        return bk.Backends(
+            llm=llm,
+            renderer=bk.resolve_renderer(request.renderer or self._renderer, s),
+            judges=bk.resolve_judges(judges, s),
+            search=bk.resolve_search(self._search, s),
+            memory=bk.resolve_memory(self._memory, s),
+        )
+
+    async def _execute(self, result: Result, steps: tuple[str, ...], *, save: bool) -> Result:
+        tracer = Tracer(result.run_id, result.usage, [self.on_event] if self.on_event else None)
+        backends = self._backends(
+            result.request, tracer
+        )  # bad ids fail here, before any run exists
+        if save:
+            result.run_dir = str(self.store.run_dir(result))
+            Path(result.run_dir).mkdir(parents=True, exist_ok=True)
+            tracer.sink = Path(result.run_dir) / "trace.jsonl"
+        try:
+            result.llm = backends.llm.id if backends.llm else bk.NO_LLM
+            result.renderer = backends.renderer.id
+            for step in steps:
+                if step in result.completed_steps:
+                    continue
+                await self._step(step, result, backends, tracer)
+                if save:
+                    self.store.save(result)
+                if result.status is RunStatus.ASKED:
+                    break
+            if result.status is RunStatus.RUNNING:
+                result.status = RunStatus.DONE
+        except ImagentError as exc:
+            result.status, result.error = RunStatus.FAILED, str(exc)
+            tracer.emit("run", "error", str(exc))
+            if save:
+                self.store.save(result)
+                raise RunFailedError(result.run_id, exc, result) from exc
+            raise
+        finally:
+            await backends.aclose()
+        if save:
+            self.store.save(result)
+        return result
+
+    async def _step(self, step: str, result: Result, backends: bk.Backends, tracer: Tracer) -> None:
+        handlers: dict[str, Callable[[Result, bk.Backends, Tracer], Awaitable[None]]] = {
+            "load": self._load,
+            "plan": self._plan,
+            "ground": self._ground,
+            "compose": self._compose,
+            "render": self._render,
+            "remember": self._remember,
+        }
+        started = time.perf_counter()
+        tracer.emit(step, "start")
+        await handlers[step](result, backends, tracer)
+        result.timings_s[step] = round(time.perf_counter() - started, 4)
+        result.completed_steps.append(step)
+        tracer.emit(step, "end", data={"seconds": result.timings_s[step]})
+
+    # -- steps --------------------------------------------------------------------------
+
+    async def _load(self, result: Result, backends: bk.Backends, tracer: Tracer) -> None:
+        for path in result.request.images:
+            width, height = check_image(path)
+            tracer.emit("load", "decision", f"reference image {path} ({width}x{height})")
+        if result.request.images and not backends.renderer.supports_reference_images:
+            tracer.emit("load", "warning", f"{backends.renderer.id} does not use reference images")
+
+    async def _plan(self, result: Result, backends: bk.Backends, tracer: Tracer) -> None:
+        try:
+            result.plan = await make_plan(result.request, backends.llm, tracer, today=self.today)
+        except StructuredOutputError as exc:
+            tracer.emit("plan", "warning", f"planner answer unusable ({exc}); planning with rules")
+            result.plan = await make_plan(result.request, None, tracer, today=self.today)
+        result.gaps = list(result.plan.gaps)
+
+    async def _ground(self, result: Result, backends: bk.Backends, tracer: Tracer) -> None:
+        ctx = GroundContext(
+            request=result.request,
+            llm=backends.llm,
+            search=backends.search,
+            memory=backends.memory,
+            tracer=tracer,
+            today=self.today or date.today(),
+        )
+        result.gaps = await ground_gaps(result.gaps, ctx)
+        asked = [g for g in result.gaps if g.status is GapStatus.ASKED]
+        if asked:
+            result.questions = [g.question for g in asked]
+            result.status = RunStatus.ASKED
+
+    async def _compose(self, result: Result, backends: bk.Backends, tracer: Tracer) -> None:
+        assert result.plan is not None
+        seed = result.request.seed if result.request.seed is not None else secrets.randbelow(2**31)
+        spec = compose_spec(
+            result.request, result.plan, result.gaps, backends.renderer, seed=seed, tracer=tracer
+        )
+        result.spec = spec
+        result.final_prompt = spec.prompt
+        result.checklist = build_checklist(result.request, result.plan, spec)
+
+    async def _render(self, result: Result, backends: bk.Backends, tracer: Tracer) -> None:
+        assert result.spec is not None
+        while True:
+            index = len(result.rounds)
+            previous = result.rounds[-1] if result.rounds else None
+            spec = result.spec
+            images = await self._render_images(backends, spec)
+            candidates = await asyncio.gather(
+                *(
+                    self._candidate(result, backends, tracer, index, k, seed, image)
+                    for k, (seed, image) in enumerate(zip(spec.seeds, images, strict=False))
+                )
+            )
+            result.rounds.append(
+                Round(
+                    index=index,
+                    action=previous.repair if previous and previous.repair else "initial",
+                    reason=previous.repair_reason if previous else "",
+                    prompt=spec.prompt,
+                    candidates=list(candidates),
+                )
+            )
+            result.best = best_of([c for c in (result.best, *candidates) if c is not None])
+            result.final_prompt = result.rounds[result.best.round].prompt
+            repair = plan_repair(result.best, result.checklist, spec, index + 1)
+            if repair is None or index >= result.request.options.max_rounds:
+                break
+            tracer.emit("repair", "decision", f"{repair.action}: {repair.reason}")
+            result.rounds[-1].repair, result.rounds[-1].repair_reason = repair.action, repair.reason
+            result.spec = repair.spec
+            if result.run_dir:
+                self.store.save(result)
+        self._finish_images(result)
+
+    async def _render_images(self, backends: bk.Backends, spec: Any) -> list[Any]:
+        async for attempt in bk.retrying(self.settings):
+            with attempt:
+                return await backends.renderer.render(spec)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _candidate(
+        self,
+        result: Result,
+        backends: bk.Backends,
+        tracer: Tracer,
+        round_index: int,
+        k: int,
+        seed: int,
+        image: Any,
+    ) -> Candidate:
+        assert result.spec is not None
+        candidate = Candidate(index=k, round=round_index, seed=seed)
+        if result.run_dir:
+            path = Path(result.run_dir) / f"round_{round_index:02d}" / f"candidate_{k}.png"
+            save_png(image, path, self._png_record(result, seed))
+            candidate.path = str(path)
+            tracer.emit(
+                "render", "render", f"round {round_index} candidate {k}", {"path": str(path)}
+            )
+        return await judge_candidate(
+            candidate, image, result.checklist, result.spec, backends.judges, tracer
+        )
+
+    def _png_record(self, result: Result, seed: int) -> dict[str, Any]:
+        from imagent import __version__
+
+        assert result.spec is not None
+        return {
+            "run_id": result.run_id,
+            "prompt": result.spec.prompt,
+            "negative_prompt": result.spec.negative_prompt,
+            "seed": seed,
+            "size": str(result.spec.size),
+            "renderer": result.renderer,
+            "planner": result.llm,
+            "version": __version__,
+        }
+
+    def _finish_images(self, result: Result) -> None:
+        if result.best is None or not result.best.path or not result.run_dir:
+            return
+        final = Path(result.run_dir) / "final.png"
+        shutil.copyfile(result.best.path, final)
+        result.final_image = str(final)
+
+    async def _remember(self, result: Result, backends: bk.Backends, tracer: Tracer) -> None:
+        if backends.memory is None:
+            return
+        request = result.request
+        common = {
+            "user_id": request.user_id,
+            "session_id": request.session_id,
+            "run_id": result.run_id,
+        }
+        await backends.memory.remember(MemoryEntry(content=request.prompt, **common))
+        await backends.memory.remember(
+            MemoryEntry(role="agent", kind="choice", content=result.final_prompt, **common)
+        )

@@ -1,0 +1,60 @@
+"""The checklist a result is judged against: derived from the plan, plus the request's own items."""
+
+from __future__ import annotations
+
+import re
+
+from imagent.core.types import ChecklistItem, ContextPlan, GenerationSpec, ItemKind, Request
+
+
+def literal_pattern(text: str) -> str:
+    """A regex that finds `text` as written, with flexible spacing and word edges."""
+    words = [re.escape(w) for w in text.split()]
+    body = r"\s+".join(words)
+    left = r"\b" if re.match(r"\w", text) else ""
+    right = r"\b" if re.search(r"\w$", text) else ""
+    return f"{left}{body}{right}"
+
+
+def build_checklist(
+    request: Request, plan: ContextPlan, spec: GenerationSpec
+) -> list[ChecklistItem]:
+    """Atomic yes/no items: each text to show, each resolved fact, the subject and style.
+
+    A request that brings its own checklist is judged on exactly that checklist.
+    """
+    if request.checklist:
+        return list(request.checklist)
+    items: list[ChecklistItem] = []
+    for block in spec.text:
+        items.append(
+            ChecklistItem(
+                id=f"text{len(items) + 1}",
+                question=f'Does the image show the text "{block.text}"?',
+                kind=ItemKind.TEXT,
+                expect=[literal_pattern(block.text)],
+            )
+        )
+    shown = " ".join(block.text for block in spec.text)
+    for fact in spec.facts:
+        if fact.value in shown:
+            continue
+        items.append(
+            ChecklistItem(
+                id=f"fact_{fact.gap_id}",
+                question=f"Does the image reflect that {fact.span} is {fact.value}?",
+                kind=ItemKind.FACT,
+                expect=[literal_pattern(fact.value)],
+            )
+        )
+    if plan.subject:
+        items.append(ChecklistItem(id="subject", question=f"Does the image show {plan.subject}?"))
+    if plan.style:
+        items.append(
+            ChecklistItem(
+                id="style",
+                question=f"Is the image in this style: {plan.style}?",
+                kind=ItemKind.STYLE,
+            )
+        )
+    return items

@@ -1,0 +1,147 @@
+"""GROUND: resolve every open gap by its route, all gaps concurrently.
+
+- reason: a program (from the rules or the model) computed by the safe evaluator.
+- search: extractive: the resolution is words copied from a retrieved source, never the
+  model's belief; sources are untrusted data and cannot change instructions.
+- memory: the user's profile and history.
+- ask: a question for the user (mode "ask"), else the memory, else left unresolved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+from imagent.agent import extract
+from imagent.agent.evaluate import ExpressionError, evaluate, format_number
+from imagent.agent.structured import complete_structured
+from imagent.agent.trace import Tracer
+from imagent.backends.llm.base import LLM
+from imagent.backends.search.base import Search
+from imagent.core.errors import ImagentError
+from imagent.core.types import AskMode, Evidence, EvidenceSource, Gap, GapRoute, GapStatus, Request
+from imagent.memory.base import Memory
+from imagent.prompts import load_prompt
+
+STEP = "ground"
+
+
+class ReasonProgram(BaseModel):
+    expression: str = Field(max_length=200)
+
+
+@dataclass
+class GroundContext:
+    request: Request
+    llm: LLM | None
+    search: Search | None
+    memory: Memory | None
+    tracer: Tracer
+    today: date
+
+
+async def ground_gaps(gaps: list[Gap], ctx: GroundContext) -> list[Gap]:
+    """Resolve the open gaps concurrently; the others are returned as they are."""
+    routes = {
+        GapRoute.REASON: _reason,
+        GapRoute.SEARCH: _search,
+        GapRoute.IMAGE_SEARCH: _search,
+        GapRoute.MEMORY: _memory,
+        GapRoute.ASK: _ask,
+    }
+
+    async def one(gap: Gap) -> Gap:
+        handler = routes.get(gap.route)
+        if gap.status is not GapStatus.OPEN or handler is None:
+            return gap
+        try:
+            resolved = await handler(gap, ctx)
+        except ImagentError as exc:
+            ctx.tracer.emit(STEP, "warning", f"gap {gap.id} ({gap.route}) failed: {exc}")
+            resolved = gap.model_copy(update={"status": GapStatus.UNRESOLVED})
+        ctx.tracer.decision(
+            STEP,
+            f"{gap.id} {gap.route}: {resolved.status} {resolved.resolution or ''}".rstrip(),
+            gap=gap.id,
+            status=str(resolved.status),
+            resolution=resolved.resolution,
+        )
+        return resolved
+
+    return list(await asyncio.gather(*(one(gap) for gap in gaps)))
+
+
+def _resolved(gap: Gap, value: str, evidence: list[Evidence]) -> Gap:
+    return gap.model_copy(
+        update={"status": GapStatus.RESOLVED, "resolution": value, "evidence": evidence}
+    )
+
+
+async def _reason(gap: Gap, ctx: GroundContext) -> Gap:
+    expression = gap.expression
+    for attempt in range(2):
+        if expression:
+            try:
+                value = evaluate(expression, today=ctx.today)
+            except ExpressionError as exc:
+                ctx.tracer.emit(STEP, "warning", f"{gap.id}: {exc}")
+            else:
+                shown = format_number(value, money=gap.unit == "$")
+                note = Evidence(source=EvidenceSource.REASONING, snippet=f"{expression} = {shown}")
+                return _resolved(gap, shown, [note]).model_copy(update={"expression": expression})
+        if ctx.llm is None or attempt == 1:
+            break
+        messages = load_prompt("reason").messages(request=ctx.request.prompt, question=gap.question)
+        program = await complete_structured(
+            ctx.llm, messages, ReasonProgram, tracer=ctx.tracer, step=STEP, max_tokens=120
+        )
+        expression = program.expression
+    return gap.model_copy(update={"status": GapStatus.UNRESOLVED})
+
+
+async def _search(gap: Gap, ctx: GroundContext) -> Gap:
+    if ctx.search is None or not ctx.request.options.search:
+        ctx.tracer.emit(
+            STEP, "warning", f"{gap.id}: no search backend (set IMAGENT_SEARCH or pass --search)"
+        )
+        return gap.model_copy(update={"status": GapStatus.UNRESOLVED})
+    query = gap.span if len(gap.span) > 3 else gap.question
+    hits = await ctx.search.search(query, k=5)
+    found = await extract.answer_from_hits(gap, hits, ctx.llm, ctx.tracer)
+    if found is None:
+        return gap.model_copy(update={"status": GapStatus.UNRESOLVED})
+    value, evidence = found
+    return _resolved(gap, value, [evidence])
+
+
+async def _memory(gap: Gap, ctx: GroundContext) -> Gap:
+    found = await _recall(gap, ctx)
+    if found is not None:
+        return found
+    if ctx.request.options.mode is AskMode.ASK:
+        return gap.model_copy(update={"status": GapStatus.ASKED})
+    return gap.model_copy(update={"status": GapStatus.UNRESOLVED})
+
+
+async def _ask(gap: Gap, ctx: GroundContext) -> Gap:
+    if ctx.request.options.mode is AskMode.ASK:
+        return gap.model_copy(update={"status": GapStatus.ASKED})
+    found = await _recall(gap, ctx)
+    return found or gap.model_copy(update={"status": GapStatus.UNRESOLVED})
+
+
+async def _recall(gap: Gap, ctx: GroundContext) -> Gap | None:
+    if ctx.memory is None:
+        return None
+    user = ctx.request.user_id
+    profile = await ctx.memory.profile(user)
+    entries = [f"{k}: {v}" for k, v in profile.items()]
+    entries += [e.content for e in await ctx.memory.history(user) if e.role == "user"]
+    best = extract.best_passage(f"{gap.span} {gap.question}", entries)
+    if best is None:
+        return None
+    evidence = Evidence(source=EvidenceSource.MEMORY, title="user memory", snippet=best)
+    return _resolved(gap, best, [evidence])

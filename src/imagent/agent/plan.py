@@ -1,0 +1,190 @@
+"""PLAN: one LLM call (or none) turns a request into a ContextPlan.
+
+The model proposes; rules check. A gap survives only if its span is really in the request
+and its route is justified (a number to compute, a lookup cue, a first-person cue). "No gap"
+is the default. Every pruning is a trace decision, so a reader sees who decided what.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from imagent.agent import rules
+from imagent.agent.evaluate import ExpressionError, evaluate
+from imagent.agent.structured import complete_structured
+from imagent.agent.trace import Tracer
+from imagent.backends.llm.base import LLM
+from imagent.core.types import ContextPlan, Gap, GapRoute, Request, TextBlock
+from imagent.prompts import load_prompt
+
+MAX_GAPS = 4
+STEP = "plan"
+
+
+class PlannedGap(BaseModel):
+    span: str = Field(max_length=120)
+    route: Literal["reason", "search", "memory", "ask"]
+    question: str = Field(default="", max_length=160)
+    expression: str = Field(default="", max_length=120)
+
+
+class PlannerOutput(BaseModel):
+    """What the planner model writes; kept short so small models fill it reliably."""
+
+    subject: str = Field(default="", max_length=120)
+    style: str = Field(default="", max_length=120)
+    text: list[str] = Field(default_factory=list, max_length=6)
+    gaps: list[PlannedGap] = Field(default_factory=list, max_length=MAX_GAPS)
+
+
+async def make_plan(
+    request: Request, llm: LLM | None, tracer: Tracer, *, today: date | None = None
+) -> ContextPlan:
+    """Read the request: subject, style, text to show, and the gaps with their routes."""
+    today = today or date.today()
+    prompt = request.prompt
+    found = rules.computable_gaps(prompt, current_year=today.year)
+    gaps = [_rule_gap(i, g) for i, g in enumerate(found, start=1)]
+    for gap in gaps:
+        tracer.decision(STEP, f"rules: {gap.route} gap {gap.span!r}", gap=gap.id, by="rules")
+    output = PlannerOutput()
+    if llm is not None:
+        messages = load_prompt("plan").messages(request=prompt)
+        output = await complete_structured(llm, messages, PlannerOutput, tracer=tracer, step=STEP)
+    gaps += _accepted_model_gaps(prompt, output.gaps, gaps, tracer)
+    text = _text_blocks(prompt, output.text, gaps, tracer)
+    return ContextPlan(
+        intent=prompt,
+        subject=_subject(prompt, output.subject, gaps),
+        style=_style(prompt, output.style, tracer),
+        text=text,
+        gaps=gaps[:MAX_GAPS],
+        panels=_panels(prompt),
+        decided_by="llm+rules" if llm is not None else "rules",
+    )
+
+
+def _rule_gap(index: int, found: rules.RuleGap) -> Gap:
+    return Gap(
+        id=f"g{index}",
+        question=found.question,
+        route=GapRoute.REASON,
+        span=found.span,
+        expression=found.expression,
+        unit="$" if found.money else "",
+        decided_by="rules",
+    )
+
+
+def _accepted_model_gaps(
+    prompt: str, proposed: list[PlannedGap], taken: list[Gap], tracer: Tracer
+) -> list[Gap]:
+    accepted: list[Gap] = []
+    for planned in proposed:
+        reason = _rejection(prompt, planned, [*taken, *accepted])
+        if reason:
+            tracer.decision(
+                STEP, f"pruned {planned.route} gap {planned.span!r}: {reason}", by="rules"
+            )
+            continue
+        gap = Gap(
+            id=f"g{len(taken) + len(accepted) + 1}",
+            question=planned.question or f"What is {planned.span}?",
+            route=GapRoute(planned.route),
+            span=planned.span.strip(),
+            expression=planned.expression or None,
+            decided_by="llm",
+        )
+        tracer.decision(STEP, f"llm: {gap.route} gap {gap.span!r}", gap=gap.id, by="llm")
+        accepted.append(gap)
+    return accepted
+
+
+def _rejection(prompt: str, planned: PlannedGap, existing: list[Gap]) -> str | None:
+    """Why a proposed gap is dropped, or None to keep it."""
+    span = planned.span.strip()
+    if not rules.contains_span(prompt, span):
+        return "its span is not in the request"
+    lowered = span.lower()
+    for gap in existing:
+        if lowered in gap.span.lower() or gap.span.lower() in lowered:
+            return f"already covered by gap {gap.id}"
+    if planned.route == "reason":
+        if not re.search(r"\d", span):
+            return "nothing in it to compute"
+        try:
+            evaluate(planned.expression)
+        except ExpressionError:
+            return None  # the reason step will write a program for it
+    if planned.route == "search" and not rules.has_search_cue(prompt):
+        return "the request has no cue that a lookup is needed"
+    if planned.route in ("memory", "ask") and not rules.has_memory_cue(span):
+        return "it does not refer to the user"
+    return None
+
+
+def _text_blocks(
+    prompt: str, proposed: list[str], gaps: list[Gap], tracer: Tracer
+) -> list[TextBlock]:
+    """Quoted text, spans the request asks to show, and model text that is really requested."""
+    texts = rules.quoted_text(prompt)
+    texts += rules.shown_spans(prompt, [gap.span for gap in gaps])
+    for text in proposed:
+        text = text.strip().strip("\"'“”")
+        covering = next((g.span for g in gaps if text and text.lower() in g.span.lower()), None)
+        if covering:
+            text = covering
+        elif not rules.contains_span(prompt, text):
+            tracer.decision(STEP, f"pruned text {text!r}: not in the request", by="rules")
+            continue
+        if not any(text.lower() in t.lower() or t.lower() in text.lower() for t in texts):
+            texts.append(text)
+    return [TextBlock(text=t, role="headline" if i == 0 else "body") for i, t in enumerate(texts)]
+
+
+def _subject(prompt: str, proposed: str, gaps: list[Gap]) -> str:
+    """The model's subject, else the request's opening phrase ("A chalkboard")."""
+    if proposed.strip():
+        return proposed.strip()
+    head = _SUBJECT_END.split(prompt, maxsplit=1)[0]
+    for gap in gaps:
+        head = rules.replace_span(head, gap.span, "")
+    words = re.sub(r"\s+", " ", head).strip(" ,.;:").split(" ")
+    return " ".join(words[:12])
+
+
+_SUBJECT_END = re.compile(
+    r"[,;:.]|\b(?:showing|displaying|that|which|with|saying|reading|where|written|to\s+show)\b",
+    re.IGNORECASE,
+)
+
+
+def _style(prompt: str, proposed: str, tracer: Tracer) -> str:
+    """Keep the model's style only if it mostly echoes the request (small models embellish)."""
+    words = [w for w in re.findall(r"[a-z]{3,}", proposed.lower())]
+    if not words:
+        return ""
+    echoed = sum(w in prompt.lower() for w in words)
+    if echoed * 2 < len(words):
+        tracer.decision(STEP, f"pruned style {proposed!r}: not in the request", by="rules")
+        return ""
+    return proposed.strip()
+
+
+_PANEL_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "eight": 8, "nine": 9}
+
+
+def _panels(prompt: str) -> int:
+    match = re.search(
+        r"\b(\d{1,2}|two|three|four|five|six|eight|nine)[\s-]+(?:panel|frame|part)s?\b",
+        prompt,
+        re.I,
+    )
+    if not match:
+        return 1
+    raw = match[1].lower()
+    return max(1, min(12, int(raw) if raw.isdigit() else _PANEL_WORDS[raw]))

@@ -1,0 +1,58 @@
+"""Search over documents given in memory (or a JSONL file), for tests and offline benchmarks."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from imagent.backends.search.base import Search, SearchHit
+from imagent.core.errors import ConfigError
+from imagent.settings import Settings
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _terms(text: str) -> set[str]:
+    return {w.lower() for w in _WORD.findall(text) if len(w) > 1}
+
+
+class FakeSearch(Search):
+    """`fake/<path.jsonl>` or `FakeSearch(documents=[...])`: term-overlap ranking, no network."""
+
+    provider = "fake"
+
+    def __init__(
+        self,
+        model: str = "",
+        settings: Settings | None = None,
+        *,
+        documents: list[SearchHit | dict[str, Any]] | None = None,
+    ) -> None:
+        super().__init__(model, settings)
+        docs = documents if documents is not None else self._read(model)
+        self.documents = [
+            d if isinstance(d, SearchHit) else SearchHit.model_validate(d) for d in docs
+        ]
+        self.queries: list[str] = []
+
+    @staticmethod
+    def _read(path: str) -> list[dict[str, Any]]:
+        if not path:
+            return []
+        file = Path(path).expanduser()
+        if not file.is_file():
+            raise ConfigError(f"fake search documents file {path!r} does not exist")
+        lines = file.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines if line.strip()]
+
+    async def search(self, query: str, k: int = 5) -> list[SearchHit]:
+        self.queries.append(query)
+        wanted = _terms(query)
+        scored = []
+        for doc in self.documents:
+            overlap = len(wanted & _terms(f"{doc.title} {doc.text}"))
+            if overlap:
+                scored.append(doc.model_copy(update={"score": overlap / max(1, len(wanted))}))
+        return sorted(scored, key=lambda d: -d.score)[:k]

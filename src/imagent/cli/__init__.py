@@ -1,0 +1,1 @@
+"""The `imagent` command line."""

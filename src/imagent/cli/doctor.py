@@ -1,0 +1,79 @@
+"""`imagent doctor`: what is installed and what the defaults need."""
+
+from __future__ import annotations
+
+import platform
+import tempfile
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from imagent import registry
+from imagent.core.errors import ImagentError
+from imagent.settings import Settings
+
+
+def _check(label: str, ok: bool, detail: str, table: Table) -> bool:
+    table.add_row(label, "[green]ok[/green]" if ok else "[red]missing[/red]", detail)
+    return ok
+
+
+def _providers(table: Table) -> None:
+    for kind in registry.KINDS:
+        for name, ep in sorted(registry.providers(kind).items()):
+            try:
+                ep.load()
+                _check(f"{kind}/{name}", True, ep.value, table)
+            except ImportError as exc:
+                extra = f"pip install 'imagent[{','.join(ep.extras)}]'" if ep.extras else ""
+                _check(f"{kind}/{name}", False, f"{exc.name or exc}: {extra}", table)
+
+
+def _defaults(settings: Settings, table: Table) -> bool:
+    healthy = True
+    wanted: list[tuple[Any, str]] = [("llm", settings.llm), ("renderer", settings.renderer)]
+    wanted += [("judge", judge) for judge in settings.judges]
+    for kind, backend_id in wanted:
+        if backend_id == "none":
+            continue
+        try:
+            registry.resolve(kind, backend_id, settings)
+            _check(f"default {kind}", True, backend_id, table)
+        except ImagentError as exc:
+            healthy = _check(f"default {kind}", False, f"{backend_id}: {exc}", table) and healthy
+    return healthy
+
+
+def _models(settings: Settings, table: Table) -> None:
+    try:
+        from imagent.backends.llm.model_files import describe_models
+    except ImportError:
+        return
+    for info in describe_models(settings):
+        data = info if isinstance(info, dict) else info.model_dump()
+        name = data.get("name", "?")
+        ok = bool(data.get("installed"))
+        detail = ", ".join(f"{k}={v}" for k, v in data.items() if k not in ("name", "installed"))
+        _check(f"model {name}", ok, detail, table)
+
+
+def report(console: Console, settings: Settings) -> bool:
+    """Print the checks; True when the default backends can run."""
+    table = Table(title="imagent doctor")
+    for column in ("check", "status", "detail"):
+        table.add_column(column)
+    _check("python", True, platform.python_version(), table)
+    try:
+        settings.home.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=settings.home):
+            pass
+        home_ok = _check("data folder", True, str(settings.home), table)
+    except OSError as exc:
+        home_ok = _check("data folder", False, f"{settings.home}: {exc} (set IMAGENT_HOME)", table)
+    _providers(table)
+    _models(settings, table)
+    healthy = _defaults(settings, table) and home_ok
+    console.print(table)
+    console.print("[green]ready[/green]" if healthy else "[red]not ready: see above[/red]")
+    return healthy

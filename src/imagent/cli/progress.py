@@ -1,0 +1,41 @@
+"""Live progress from trace events: a spinner naming the current step and what just happened."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.status import Status
+
+from imagent.core.types import TraceEvent
+
+_LABELS = {
+    "load": "Loading",
+    "plan": "Planning",
+    "ground": "Grounding gaps",
+    "compose": "Composing the instruction",
+    "render": "Rendering and judging",
+    "remember": "Remembering",
+}
+
+
+class Progress:
+    """Use as `on_event`; shows a spinner and prints decisions as they happen (with --verbose)."""
+
+    def __init__(self, console: Console, *, verbose: bool = False) -> None:
+        self.console = console
+        self.verbose = verbose
+        self.status: Status = console.status("Starting…")
+
+    def __enter__(self) -> Progress:
+        self.status.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.status.stop()
+
+    def __call__(self, event: TraceEvent) -> None:
+        if event.kind == "start":
+            self.status.update(f"{_LABELS.get(event.step, event.step)}…")
+        elif event.kind == "warning":
+            self.console.print(f"[yellow]warning[/yellow] {event.message}")
+        elif self.verbose and event.kind in ("decision", "llm_call", "judge"):
+            self.console.print(f"[dim]{event.elapsed_s:7.2f}s {event.step}: {event.message}[/dim]")

@@ -1,0 +1,75 @@
+"""Rich views of results for the terminal."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from imagent.core.types import Result, Verdict
+
+
+def gaps_table(result: Result) -> Table:
+    table = Table(title="Gaps", show_lines=False, expand=False)
+    for column in ("id", "span", "route", "status", "resolution", "decided by"):
+        table.add_column(column)
+    for gap in result.gaps:
+        table.add_row(
+            gap.id,
+            gap.span,
+            str(gap.route),
+            str(gap.status),
+            gap.resolution or "",
+            gap.decided_by,
+        )
+    if not result.gaps:
+        table.add_row("-", "(no gaps: fast path)", "none", "", "", "")
+    return table
+
+
+def _mark(verdict: Verdict | None) -> Text:
+    if verdict is None or verdict.passed is None:
+        return Text("?", style="yellow")
+    return Text("✓", style="green") if verdict.passed else Text("✗", style="red")
+
+
+def checklist_table(result: Result) -> Table:
+    verdicts = {v.item_id: v for v in (result.best.verdicts if result.best else [])}
+    table = Table(title="Checklist")
+    for column in ("id", "kind", "question", "verdict", "reason"):
+        table.add_column(column)
+    for item in result.checklist:
+        verdict = verdicts.get(item.id)
+        table.add_row(
+            item.id,
+            str(item.kind),
+            item.question,
+            _mark(verdict) if result.best else Text("-"),
+            verdict.reason if verdict else "",
+        )
+    return table
+
+
+def usage_line(result: Result) -> str:
+    usage = result.usage
+    total = sum(result.timings_s.values())
+    return (
+        f"{usage.llm_calls} LLM calls, {usage.tokens} tokens, ${usage.cost_usd:.4f}, "
+        f"{total:.2f} s ({', '.join(f'{k} {v:.2f}' for k, v in result.timings_s.items())})"
+    )
+
+
+def show_result(console: Console, result: Result) -> None:
+    """Everything a person wants to see after a run or a plan."""
+    console.print(gaps_table(result))
+    console.print(Panel(result.final_prompt or "(none)", title="Final prompt", expand=False))
+    if result.checklist:
+        console.print(checklist_table(result))
+    if result.questions:
+        console.print(Panel(Group(*(Text(q) for q in result.questions)), title="Questions for you"))
+    if result.final_image:
+        console.print(f"[bold]Image:[/bold] {result.final_image}")
+    if result.run_dir:
+        console.print(f"[dim]Run {result.run_id}: {result.run_dir}[/dim]")
+    console.print(f"[dim]{usage_line(result)}[/dim]")

@@ -1,0 +1,1 @@
+"""Where runs live on disk: run.json, trace.jsonl, candidates and final.png."""

@@ -1,0 +1,58 @@
+"""Runs on disk: `<home>/runs/<YYYY-MM-DD>/<run_id>/` with run.json, trace.jsonl and PNGs."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from pathlib import Path
+
+from imagent.core.errors import RunNotFoundError
+from imagent.core.types import Result
+from imagent.runs.redact import redact_text
+
+
+def new_run_id(now: datetime) -> str:
+    """Sortable and unique: `20261125-043012-a1b2c3`."""
+    return f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+
+
+class RunStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def run_dir(self, result: Result) -> Path:
+        return self.root / f"{result.created_at:%Y-%m-%d}" / result.run_id
+
+    def save(self, result: Result) -> Path:
+        """Write run.json atomically; called after every step, so a crash loses nothing done."""
+        folder = Path(result.run_dir) if result.run_dir else self.run_dir(result)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "run.json"
+        tmp = folder / "run.json.tmp"
+        tmp.write_text(redact_text(result.model_dump_json(indent=2)), encoding="utf-8")
+        tmp.replace(path)
+        return path
+
+    def find(self, run_id: str) -> Path:
+        """The folder of a run, by full id or a unique prefix."""
+        matches = sorted(p.parent for p in self.root.glob(f"*/{run_id}*/run.json"))
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise RunNotFoundError(f"no run {run_id!r} under {self.root}")
+        names = ", ".join(m.name for m in matches[:5])
+        raise RunNotFoundError(f"run id {run_id!r} is ambiguous: {names}")
+
+    def load(self, run_id: str) -> Result:
+        return Result.model_validate_json((self.find(run_id) / "run.json").read_text("utf-8"))
+
+    def list(self, limit: int = 20) -> list[Result]:
+        """The newest runs first."""
+        paths = sorted(self.root.glob("*/*/run.json"), key=lambda p: p.parent.name, reverse=True)
+        results = []
+        for path in paths[:limit]:
+            try:
+                results.append(Result.model_validate_json(path.read_text("utf-8")))
+            except ValueError:
+                continue  # a run.json from an incompatible version is skipped, not fatal
+        return results
