@@ -106,19 +106,29 @@ class Agent:
 
     def _backends(self, request: Request, tracer: Tracer) -> bk.Backends:
         s = self.settings
+        given: list[Any] = [self._llm, self._renderer, self._search, self._memory, *self._judges]
         llm = bk.resolve_llm(request.llm or self._llm, s)
-        if llm is not None:
-            llm = bk.BudgetedLLM(llm, tracer.usage, request.options.budget_llm_calls, s)
         judges: list[Judge | str] = (
-            list(request.judges) if request.judges is not None else self._judges
+            [*request.judges] if request.judges is not None else self._judges
         )
-        return bk.Backends(
+        backends = bk.Backends(
             llm=llm,
             renderer=bk.resolve_renderer(request.renderer or self._renderer, s),
             judges=bk.resolve_judges(judges, s),
             search=bk.resolve_search(self._search, s),
             memory=bk.resolve_memory(self._memory, s),
         )
+        built = [
+            backends.llm,
+            backends.renderer,
+            backends.search,
+            backends.memory,
+            *backends.judges,
+        ]
+        backends.owned = [b for b in built if b is not None and all(b is not g for g in given)]
+        if llm is not None:
+            backends.llm = bk.BudgetedLLM(llm, tracer.usage, request.options.budget_llm_calls, s)
+        return backends
 
     async def _execute(self, result: Result, steps: tuple[str, ...], *, save: bool) -> Result:
         tracer = Tracer(result.run_id, result.usage, [self.on_event] if self.on_event else None)

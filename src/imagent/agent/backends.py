@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from imagent import registry
+from imagent.backends.base import Backend
 from imagent.backends.judge.base import Judge
 from imagent.backends.llm.base import LLM, Completion, Message
 from imagent.backends.renderer.base import Renderer
@@ -28,11 +29,12 @@ class Backends:
     judges: list[Judge]
     search: Search | None
     memory: Memory | None
+    owned: list[Backend] = field(default_factory=list)  # built from ids here, so closed here
 
     async def aclose(self) -> None:
-        for backend in (self.llm, self.renderer, self.search, self.memory, *self.judges):
-            if backend is not None:
-                await backend.aclose()
+        """Close what this run built; backends the caller passed in stay the caller's."""
+        for backend in self.owned:
+            await backend.aclose()
 
 
 def resolve_llm(value: LLM | str | None, settings: Settings) -> LLM | None:

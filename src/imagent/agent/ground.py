@@ -10,12 +10,13 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass
 from datetime import date
 
 from pydantic import BaseModel, Field
 
-from imagent.agent import extract
+from imagent.agent import extract, rules
 from imagent.agent.evaluate import ExpressionError, evaluate, format_number
 from imagent.agent.structured import complete_structured
 from imagent.agent.trace import Tracer
@@ -139,9 +140,22 @@ async def _recall(gap: Gap, ctx: GroundContext) -> Gap | None:
     user = ctx.request.user_id
     profile = await ctx.memory.profile(user)
     entries = [f"{k}: {v}" for k, v in profile.items()]
-    entries += [e.content for e in await ctx.memory.history(user) if e.role == "user"]
+    entries += [
+        e.content
+        for e in await ctx.memory.history(user)
+        if e.role == "user" and _may_answer(e.content, gap.span)
+    ]
     best = extract.best_passage(f"{gap.span} {gap.question}", entries)
     if best is None:
         return None
     evidence = Evidence(source=EvidenceSource.MEMORY, title="user memory", snippet=best)
     return _resolved(gap, best, [evidence])
+
+
+def _may_answer(entry: str, span: str) -> bool:
+    """An entry repeating the phrase only answers it if it defines it ("my usual style is ...");
+    an earlier request that merely says "in my usual style" does not."""
+    if not rules.contains_span(entry, span):
+        return True
+    pattern = r"\s+".join(re.escape(w) for w in span.split()) + r"\s*(?:is|are|was|were|=|:|-)\s+\S"
+    return re.search(pattern, entry, re.IGNORECASE) is not None

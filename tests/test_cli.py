@@ -1,0 +1,68 @@
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from imagent.cli.app import app
+
+runner = CliRunner()
+FAKES = ["--llm", "none", "--renderer", "fake", "--judge", "instruction"]
+
+
+@pytest.fixture(autouse=True)
+def _no_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IMAGENT_MEMORY", "none")
+
+
+def test_generate_writes_a_run_and_prints_the_plan() -> None:
+    result = runner.invoke(
+        app, ["generate", "A chalkboard showing the result of 17 x 23", *FAKES, "--seed", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "391" in result.stdout and "reason" in result.stdout and "final.png" in result.stdout
+
+
+def test_generate_json_is_a_result() -> None:
+    result = runner.invoke(app, ["generate", "a red bicycle", *FAKES, "--json"])
+    data = json.loads(result.stdout)
+    assert data["status"] == "done" and data["gaps"] == []
+
+
+def test_plan_json_shows_gaps_routes_and_the_final_prompt() -> None:
+    result = runner.invoke(
+        app, ["plan", "a sign showing 15% of 240", "--llm", "none", "--renderer", "fake", "--json"]
+    )
+    data = json.loads(result.stdout)
+    assert data["gaps"][0]["route"] == "reason" and data["gaps"][0]["resolution"] == "36"
+    assert "36" in data["final_prompt"]
+
+
+def test_runs_list_and_show() -> None:
+    made = json.loads(runner.invoke(app, ["generate", "a red bicycle", *FAKES, "--json"]).stdout)
+    listed = runner.invoke(app, ["runs", "list"])
+    assert made["run_id"][:10] in listed.stdout
+    shown = runner.invoke(app, ["runs", "show", made["run_id"], "--json"])
+    assert json.loads(shown.stdout)["run_id"] == made["run_id"]
+    assert runner.invoke(app, ["runs", "show", "nope"]).exit_code == 1
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["generate", "  ", *FAKES], "prompt is empty"),
+        (["generate", "a cat", "--llm", "none", "--renderer", "fkae"], "Did you mean 'fake'"),
+        (["generate", "a cat", *FAKES, "--size", "huge"], "not WIDTHxHEIGHT"),
+        (["generate", "a cat", *FAKES, "--size", "10x10"], "greater than or equal to 64"),
+    ],
+)
+def test_bad_input_gets_one_clear_line_and_a_nonzero_exit(args: list[str], message: str) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code != 0
+    assert message in result.output.replace("\n", " ")
+    assert "Traceback" not in result.output
+
+
+def test_out_copies_the_final_image(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "sub" / "board.png"
+    result = runner.invoke(app, ["generate", "a red bicycle", *FAKES, "--out", str(target)])
+    assert result.exit_code == 0 and target.is_file()

@@ -1,0 +1,98 @@
+from typing import ClassVar
+
+from PIL import Image
+
+from imagent.agent.compose import compose_spec
+from imagent.backends.renderer.base import Renderer
+from imagent.backends.renderer.fake import FakeRenderer
+from imagent.core.types import (
+    ContextPlan,
+    Evidence,
+    EvidenceSource,
+    Gap,
+    GapRoute,
+    GapStatus,
+    GenerationSpec,
+    Request,
+    TextBlock,
+)
+
+from .helpers import tracer
+
+PROMPT = "A chalkboard showing the result of 17 x 23, written large"
+
+
+def resolved_gap() -> Gap:
+    return Gap(
+        id="g1",
+        question="?",
+        route=GapRoute.REASON,
+        span="the result of 17 x 23",
+        status=GapStatus.RESOLVED,
+        resolution="391",
+        evidence=[Evidence(source=EvidenceSource.REASONING, snippet="17*23 = 391")],
+    )
+
+
+def plan() -> ContextPlan:
+    return ContextPlan(
+        intent=PROMPT,
+        subject="A chalkboard",
+        text=[TextBlock(text="the result of 17 x 23")],
+        gaps=[resolved_gap()],
+    )
+
+
+def test_resolved_values_replace_their_phrases() -> None:
+    spec = compose_spec(
+        Request(prompt=PROMPT), plan(), [resolved_gap()], FakeRenderer(), seed=5, tracer=tracer()
+    )
+    assert spec.brief == "A chalkboard showing 391, written large"
+    assert [b.text for b in spec.text] == ["391"]
+    assert "17 x 23" not in spec.prompt and "391" in spec.prompt
+    assert spec.seeds == [5]
+
+
+class TinyRenderer(Renderer):
+    provider = "tiny"
+    max_prompt_chars: ClassVar[int] = 60
+    sizes: ClassVar[tuple[tuple[int, int], ...] | None] = ((1328, 1328), (1664, 928), (928, 1664))
+    max_candidates: ClassVar[int] = 1
+
+    async def render(self, spec: GenerationSpec) -> list[Image.Image]:
+        return []
+
+
+def test_prompt_fits_the_renderer_limit_and_keeps_every_fact() -> None:
+    long_prompt = "A chalkboard in a sunny classroom with plants and posters on every wall, showing the result of 17 x 23, written large"
+    t = tracer()
+    spec = compose_spec(
+        Request(prompt=long_prompt, n=4), plan(), [resolved_gap()], TinyRenderer(), seed=1, tracer=t
+    )
+    assert len(spec.prompt) <= 60
+    assert "391" in spec.prompt
+    coverage = [e for e in t.events if "facts" in e.message]
+    assert coverage and coverage[-1].data["missing"] == []
+
+
+def test_size_snaps_to_what_the_renderer_offers_and_says_so() -> None:
+    t = tracer()
+    spec = compose_spec(
+        Request(prompt="a wide banner", size="1920x1080", n=3),
+        ContextPlan(intent="a wide banner"),
+        [],
+        TinyRenderer(),
+        seed=1,
+        tracer=t,
+    )
+    assert (spec.size.width, spec.size.height) == (1664, 928)
+    assert len(spec.seeds) == 1  # the renderer caps candidates
+    assert any("1920x1080" in e.message for e in t.events if e.kind == "warning")
+
+
+def test_unresolved_gaps_leave_the_request_words_in_place() -> None:
+    gap = resolved_gap().model_copy(update={"status": GapStatus.UNRESOLVED, "resolution": None})
+    spec = compose_spec(
+        Request(prompt=PROMPT), plan(), [gap], FakeRenderer(), seed=1, tracer=tracer()
+    )
+    assert "the result of 17 x 23" in spec.prompt and spec.facts == []

@@ -1,0 +1,52 @@
+from datetime import date
+
+import pytest
+
+from imagent.agent.evaluate import ExpressionError, evaluate, format_number
+
+
+@pytest.mark.parametrize(
+    "expression,value",
+    [
+        ("17*23", 391),
+        ("3*4.50+2*3.25", 20.0),
+        ("2026-1990", 36),
+        ("15*240/100", 36),
+        ("sqrt(144)", 12),
+        ("17 × 23", 391),
+        ("2^10", 1024),
+        ("round(sin(30), 3)", 0.5),
+        ("current_year - 1990", 36),
+        ("days_between(2026, 1, 1, 2026, 12, 25)", 358),
+    ],
+)
+def test_expressions_compute(expression: str, value: float) -> None:
+    assert evaluate(expression, today=date(2026, 11, 25)) == pytest.approx(value)
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "__import__('os').system('echo hi')",
+        "open('/etc/passwd')",
+        "(1).__class__",
+        "x + 1",
+        "10**10**10",
+        "1/0",
+        "'a' * 3",
+        "",
+        "1 if True else 2",
+        "[1, 2]",
+        "factorial(1000)",
+    ],
+)
+def test_unsafe_or_invalid_expressions_are_refused(expression: str) -> None:
+    with pytest.raises(ExpressionError):
+        evaluate(expression)
+
+
+def test_numbers_are_shown_as_people_write_them() -> None:
+    assert format_number(391.0) == "391"
+    assert format_number(12.5) == "12.5"
+    assert format_number(1 / 3) == "0.3333"
+    assert format_number(20, money=True) == "$20.00"

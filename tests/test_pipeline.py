@@ -1,0 +1,207 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from imagent.agent.agent import Agent
+from imagent.backends.judge.fake import FakeJudge
+from imagent.backends.llm.fake import FakeLLM
+from imagent.backends.renderer.fake import FakeRenderer
+from imagent.core.errors import RunFailedError, UnknownBackendError
+from imagent.core.types import AskMode, GapStatus, Request, RunOptions, RunStatus
+from imagent.runs.png import read_png_record
+from imagent.settings import Settings
+
+from .conftest import TODAY
+from .helpers import planner_answer
+
+CHALKBOARD = "A chalkboard showing the result of 17 x 23, written large"
+
+
+def agent(settings: Settings, **kw) -> Agent:  # type: ignore[no-untyped-def]
+    base = {
+        "llm": "none",
+        "renderer": FakeRenderer(),
+        "judges": ["instruction"],
+        "memory": "none",
+        "today": TODAY,
+    }
+    return Agent(settings, **{**base, **kw})
+
+
+async def test_reason_request_end_to_end_writes_a_complete_run(settings: Settings) -> None:
+    events = []
+    result = await agent(settings, on_event=events.append).run(CHALKBOARD, seed=7)
+    assert result.status is RunStatus.DONE
+    assert [(g.status, g.resolution) for g in result.gaps] == [(GapStatus.RESOLVED, "391")]
+    assert "391" in result.final_prompt and result.passed
+    run_dir = Path(result.run_dir or "")
+    assert run_dir.parent.parent == settings.runs_dir
+    saved = json.loads((run_dir / "run.json").read_text())
+    assert saved["final_prompt"] == result.final_prompt and saved["gaps"][0]["resolution"] == "391"
+    trace = [json.loads(line) for line in (run_dir / "trace.jsonl").read_text().splitlines()]
+    assert [e["step"] for e in trace if e["kind"] == "start"] == [
+        "load",
+        "plan",
+        "ground",
+        "compose",
+        "render",
+        "remember",
+    ]
+    assert len(trace) == len(events)
+    assert (run_dir / "round_00" / "candidate_0.png").is_file()
+    record = read_png_record(run_dir / "final.png")
+    assert (record["seed"], record["run_id"], record["prompt"]) == (
+        7,
+        result.run_id,
+        result.final_prompt,
+    )
+
+
+async def test_png_carries_an_a1111_parameters_chunk(settings: Settings) -> None:
+    from PIL import Image
+
+    result = await agent(settings).run(CHALKBOARD, seed=11)
+    with Image.open(result.final_image or "") as image:
+        parameters = image.text["parameters"]  # type: ignore[attr-defined]
+    assert parameters.startswith(result.final_prompt)
+    assert "Seed: 11" in parameters and "Model: fake" in parameters
+
+
+async def test_seed_is_always_concrete_and_recorded(settings: Settings) -> None:
+    result = await agent(settings).run("a red bicycle", n=3)
+    assert result.spec is not None and len(result.spec.seeds) == 3
+    assert [c.seed for c in result.rounds[0].candidates] == result.spec.seeds
+
+
+async def test_secrets_never_reach_outputs(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "sk-test-SECRET-0123456789abcdef"
+    monkeypatch.setenv("OPENAI_API_KEY", secret)
+    result = await agent(settings).run(f"a poster that says {secret}", seed=1)
+    run_dir = Path(result.run_dir or "")
+    for path in run_dir.rglob("*"):
+        if path.is_file():
+            assert secret.encode() not in path.read_bytes(), path
+
+
+async def test_failing_items_trigger_bounded_repair_rounds(settings: Settings) -> None:
+    renderer = FakeRenderer()
+    result = await agent(settings, renderer=renderer, judges=[FakeJudge("fail")]).run(
+        Request(prompt=CHALKBOARD, options=RunOptions(max_rounds=2), seed=1)
+    )
+    assert [r.action for r in result.rounds] == ["initial", "reseed", "reseed"]
+    assert len(renderer.specs) == 3
+    seeds = [spec.seeds[0] for spec in renderer.specs]
+    assert len(set(seeds)) == 3
+
+
+async def test_a_missing_fact_is_repaired_by_rewriting_the_prompt(settings: Settings) -> None:
+    from imagent.core.types import ChecklistItem, ItemKind
+
+    item = ChecklistItem(
+        id="c1",
+        question='Does the board say "Class of 2026"?',
+        kind=ItemKind.TEXT,
+        expect=["Class of 2026"],
+    )
+    request = Request(prompt=CHALKBOARD, checklist=[item], seed=1)
+    result = await agent(settings).run(request)
+    assert [r.action for r in result.rounds] == ["initial", "rewrite"]
+    assert result.passed and "Class of 2026" in result.final_prompt
+    assert result.spec is not None and "Class of 2026" in [b.text for b in result.spec.text]
+
+
+async def test_repair_stops_as_soon_as_everything_passes(settings: Settings) -> None:
+    result = await agent(settings, judges=[FakeJudge("pass")]).run(CHALKBOARD, seed=1)
+    assert len(result.rounds) == 1
+
+
+async def test_renderer_outage_is_retried_then_saved_and_resumable(settings: Settings) -> None:
+    flaky = FakeRenderer(fail_first=5)  # more failures than retries
+    with pytest.raises(RunFailedError) as failed:
+        await agent(settings, renderer=flaky).run(CHALKBOARD, seed=3)
+    run_id = failed.value.run_id
+    assert "imagent runs resume" in str(failed.value)
+    assert len(flaky.specs) == settings.retries
+    saved = agent(settings).store.load(run_id)
+    assert saved.status is RunStatus.FAILED and saved.completed_steps == [
+        "load",
+        "plan",
+        "ground",
+        "compose",
+    ]
+    resumed = await agent(settings, renderer=FakeRenderer()).resume(run_id)
+    assert resumed.status is RunStatus.DONE and resumed.run_id == run_id
+    assert resumed.gaps == saved.gaps  # planning was not redone
+    assert resumed.final_image and Path(resumed.final_image).is_file()
+
+
+async def test_transient_failure_is_retried_transparently(settings: Settings) -> None:
+    result = await agent(settings, renderer=FakeRenderer(fail_first=1)).run(CHALKBOARD, seed=3)
+    assert result.status is RunStatus.DONE
+
+
+async def test_ask_mode_returns_questions_without_rendering(settings: Settings) -> None:
+    llm = FakeLLM(
+        responses=[
+            planner_answer(
+                gaps=[
+                    {"span": "my dog", "route": "ask", "question": "What does your dog look like?"}
+                ]
+            )
+        ]
+    )
+    renderer = FakeRenderer()
+    result = await agent(settings, llm=llm, renderer=renderer).run(
+        Request(prompt="a portrait of my dog", options=RunOptions(mode=AskMode.ASK))
+    )
+    assert result.status is RunStatus.ASKED and result.questions == [
+        "What does your dog look like?"
+    ]
+    assert renderer.specs == []
+
+
+async def test_plan_only_renders_nothing_and_saves_nothing(settings: Settings) -> None:
+    renderer = FakeRenderer()
+    result = await agent(settings, renderer=renderer).plan(CHALKBOARD)
+    assert "391" in result.final_prompt and renderer.specs == [] and result.run_dir is None
+    assert not settings.runs_dir.exists()
+
+
+async def test_model_call_budget_is_enforced(settings: Settings) -> None:
+    llm = FakeLLM(
+        responses=[
+            planner_answer(
+                gaps=[{"span": "how old 5 cats are", "route": "reason", "question": "age?"}]
+            )
+        ]
+    )
+    request = Request(
+        prompt="a card saying how old 5 cats are", options=RunOptions(budget_llm_calls=1)
+    )
+    result = await agent(settings, llm=llm).run(request)
+    assert result.usage.llm_calls == 1
+    assert result.gaps[0].status is GapStatus.UNRESOLVED
+
+
+async def test_unknown_backend_fails_before_a_run_is_created(settings: Settings) -> None:
+    with pytest.raises(UnknownBackendError, match="Did you mean 'fake'"):
+        await agent(settings, renderer="fkae").run("a cat")
+    assert not settings.runs_dir.exists()
+
+
+async def test_bad_reference_image_is_a_clear_error_and_the_run_is_kept(
+    settings: Settings, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    with pytest.raises(RunFailedError, match="not a readable image"):
+        await agent(settings).run(Request(prompt="a cat", images=[str(broken)]))
+    with pytest.raises(RunFailedError, match="does not exist"):
+        await agent(settings).run(Request(prompt="a cat", images=[str(tmp_path / "missing.png")]))
+
+
+def test_run_sync_works_without_an_event_loop(settings: Settings) -> None:
+    assert agent(settings).run_sync("a red bicycle").status is RunStatus.DONE

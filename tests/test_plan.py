@@ -1,0 +1,104 @@
+from imagent.agent.plan import make_plan
+from imagent.backends.llm.fake import FakeLLM
+from imagent.core.types import GapRoute, Request
+
+from .conftest import TODAY
+from .helpers import planner_answer, tracer
+
+
+async def test_arithmetic_is_decided_by_rules_even_without_a_model() -> None:
+    plan = await make_plan(
+        Request(prompt="A chalkboard showing the result of 17 x 23, written large"),
+        None,
+        tracer(),
+        today=TODAY,
+    )
+    assert [(g.route, g.span, g.decided_by) for g in plan.gaps] == [
+        (GapRoute.REASON, "the result of 17 x 23", "rules")
+    ]
+    assert [b.text for b in plan.text] == ["the result of 17 x 23"]
+    assert plan.subject == "A chalkboard"
+
+
+async def test_plain_request_takes_one_model_call_and_has_no_gaps() -> None:
+    llm = FakeLLM(responses=[planner_answer(subject="a red bicycle")])
+    plan = await make_plan(Request(prompt="a red bicycle"), llm, tracer(), today=TODAY)
+    assert plan.gaps == []
+    assert len(llm.calls) == 1
+
+
+async def test_invented_gaps_are_pruned_and_the_trace_says_why() -> None:
+    llm = FakeLLM(
+        responses=[
+            planner_answer(
+                subject="a red bicycle",
+                gaps=[
+                    {"span": "the brand of the bicycle", "route": "search"},  # not in the request
+                    {"span": "red bicycle", "route": "search"},  # no lookup cue
+                    {"span": "bicycle", "route": "memory"},  # not about the user
+                ],
+            )
+        ]
+    )
+    t = tracer()
+    plan = await make_plan(Request(prompt="a red bicycle"), llm, t, today=TODAY)
+    assert plan.gaps == []
+    reasons = [e.message for e in t.events if e.kind == "decision"]
+    assert any("not in the request" in r for r in reasons)
+    assert any("no cue" in r for r in reasons)
+    assert any("does not refer to the user" in r for r in reasons)
+
+
+async def test_justified_model_gaps_are_kept_with_their_route() -> None:
+    llm = FakeLLM(
+        responses=[
+            planner_answer(
+                subject="weather poster",
+                gaps=[
+                    {
+                        "span": "tomorrow's weather in Hangzhou",
+                        "route": "search",
+                        "question": "Weather in Hangzhou tomorrow?",
+                    }
+                ],
+            )
+        ]
+    )
+    plan = await make_plan(
+        Request(prompt="a poster for tomorrow's weather in Hangzhou"), llm, tracer(), today=TODAY
+    )
+    assert [(g.route, g.decided_by) for g in plan.gaps] == [(GapRoute.SEARCH, "llm")]
+
+
+async def test_model_text_that_answers_a_gap_itself_is_not_trusted() -> None:
+    # A small model "helpfully" writes 392 as the text: it is not in the request, so it is dropped.
+    llm = FakeLLM(responses=[planner_answer(subject="chalkboard", text=["392"])])
+    plan = await make_plan(
+        Request(prompt="A chalkboard showing the result of 17 x 23"), llm, tracer(), today=TODAY
+    )
+    assert [b.text for b in plan.text] == ["the result of 17 x 23"]
+
+
+async def test_model_reason_gap_overlapping_a_rule_gap_is_not_duplicated() -> None:
+    llm = FakeLLM(
+        responses=[
+            planner_answer(gaps=[{"span": "17 x 23", "route": "reason", "expression": "17*23"}])
+        ]
+    )
+    plan = await make_plan(
+        Request(prompt="A chalkboard showing the result of 17 x 23"), llm, tracer(), today=TODAY
+    )
+    assert len(plan.gaps) == 1 and plan.gaps[0].decided_by == "rules"
+
+
+async def test_broken_json_is_repaired_or_reasked() -> None:
+    llm = FakeLLM(responses=['{"subject": "a cat", "gaps": [', '{"subject": "a cat"}'])
+    plan = await make_plan(Request(prompt="a cat"), llm, tracer(), today=TODAY)
+    assert plan.subject == "a cat"
+
+
+async def test_panels_are_read_from_the_request() -> None:
+    plan = await make_plan(
+        Request(prompt="a four-panel comic about a cat"), None, tracer(), today=TODAY
+    )
+    assert plan.panels == 4

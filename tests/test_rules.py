@@ -1,0 +1,72 @@
+import pytest
+
+from imagent.agent import rules
+from imagent.agent.evaluate import evaluate
+
+
+@pytest.mark.parametrize(
+    "prompt,span,value",
+    [
+        ("A chalkboard showing the result of 17 x 23, written large", "the result of 17 x 23", 391),
+        (
+            "a receipt for 3 coffees at $4.50 and 2 muffins at $3.25 showing the total",
+            "the total",
+            20.0,
+        ),
+        (
+            "a birthday card saying how old someone born in 1990 turns in 2026",
+            "how old someone born in 1990 turns in 2026",
+            36,
+        ),
+        ("a sign showing 15% of 240", "15% of 240", 36),
+        ("whiteboard with 12 + 7 * 3 = ?", "12 + 7 * 3", 33),
+        ("the square root of 144 on a board", "the square root of 144", 12),
+        ("what is 100 divided by 8, on a sticky note", "what is 100 divided by 8", 12.5),
+    ],
+)
+def test_computable_phrases_become_programs(prompt: str, span: str, value: float) -> None:
+    found = rules.computable_gaps(prompt, current_year=2026)
+    assert [g.span for g in found] == [span]
+    assert evaluate(found[0].expression) == pytest.approx(value)
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "a red bicycle",
+        "a 1024x1024 poster",
+        "a 3-panel comic about cats",
+        "a 2020-2024 timeline",
+        "page 4 of 10",
+    ],
+)
+def test_plain_requests_have_no_computable_gaps(prompt: str) -> None:
+    assert rules.computable_gaps(prompt, current_year=2026) == []
+
+
+def test_quoted_text_is_literal_text() -> None:
+    assert rules.quoted_text('a poster that reads "Come Play Ball!" and “Sale”') == [
+        "Come Play Ball!",
+        "Sale",
+    ]
+
+
+def test_shown_spans_need_a_show_cue() -> None:
+    prompt = "A chalkboard showing the result of 17 x 23, next to the square root of 9"
+    assert rules.shown_spans(prompt, ["the result of 17 x 23", "the square root of 9"]) == [
+        "the result of 17 x 23"
+    ]
+
+
+def test_replace_span_is_case_and_space_insensitive() -> None:
+    assert (
+        rules.replace_span("Show The  Result of 2 x 3 now", "the result of 2 x 3", "6")
+        == "Show 6 now"
+    )
+
+
+def test_cues() -> None:
+    assert rules.has_search_cue("tomorrow's weather in Hangzhou")
+    assert not rules.has_search_cue("a red bicycle")
+    assert rules.has_memory_cue("same style as my last poster")
+    assert not rules.has_memory_cue("a watercolor lighthouse")
