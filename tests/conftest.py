@@ -13,11 +13,20 @@ from imagent.settings import Settings
 TODAY = date(2026, 11, 25)
 
 
+@pytest.fixture(scope="session")
+def shared_model_dir(request: pytest.FixtureRequest) -> Path:
+    """Embedded model files are assembled once per checkout (in .pytest_cache), not per test."""
+    return Path(request.config.cache.mkdir("imagent-models"))  # type: ignore[union-attr]
+
+
 @pytest.fixture(autouse=True)
-def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def _isolated_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_model_dir: Path
+) -> Iterator[Path]:
     """Every test gets its own IMAGENT_HOME; real user data is never touched."""
     home = tmp_path / "imagent-home"
     monkeypatch.setenv("IMAGENT_HOME", str(home))
+    monkeypatch.setenv("IMAGENT_MODEL_DIR", str(shared_model_dir))
     monkeypatch.setenv("IMAGENT_RETRY_WAIT_S", "0")
     for name in (
         "IMAGENT_LLM",
@@ -32,4 +41,4 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 
 @pytest.fixture
 def settings(_isolated_home: Path) -> Settings:
-    return Settings(home=_isolated_home, retry_wait_s=0)
+    return Settings(home=_isolated_home, retry_wait_s=0)  # model_dir comes from the env
