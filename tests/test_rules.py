@@ -70,3 +70,18 @@ def test_cues() -> None:
     assert not rules.has_search_cue("a red bicycle")
     assert rules.has_memory_cue("same style as my last poster")
     assert not rules.has_memory_cue("a watercolor lighthouse")
+
+
+@pytest.mark.parametrize(
+    "prompt,spans",
+    [
+        ("same style as my last poster, but for the new product", ["same style as my last poster"]),
+        ("a poster in my usual style for the bake sale", ["my usual style"]),
+        ("draw it like last time", ["like last time"]),
+        ("our brand colours on a mug", ["our brand colours"]),
+        ("a red bicycle", []),
+        ("my dog on a beach", []),
+    ],
+)
+def test_memory_phrases_are_found_by_rules(prompt: str, spans: list[str]) -> None:
+    assert rules.memory_spans(prompt) == spans

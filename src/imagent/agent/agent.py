@@ -1,7 +1,7 @@
 """The agent: a plain async state machine over a `Result`.
 
-Steps run in order — load, plan, ground, compose, render (render → judge → repair rounds),
-remember — and the Result is saved after each, so a run that fails half-way keeps what it
+Steps run in order — load, plan, ground, compose, render (render → judge → repair rounds,
+see `rounds`), remember — and the Result is saved after each, so a run that fails half-way keeps what it
 did and `resume` carries on from the first step not done.
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import shutil
 import time
 from collections.abc import Awaitable, Callable
 from datetime import date
@@ -21,18 +20,16 @@ from imagent.agent.checklist import build_checklist
 from imagent.agent.compose import compose_spec
 from imagent.agent.ground import GroundContext, ground_gaps
 from imagent.agent.inputs import check_image
-from imagent.agent.judging import best_of, judge_candidate
 from imagent.agent.plan import make_plan
-from imagent.agent.repair import plan_repair
+from imagent.agent.rounds import render_rounds
 from imagent.agent.trace import EventCallback, Tracer
 from imagent.backends.judge.base import Judge
 from imagent.backends.llm.base import LLM
 from imagent.backends.renderer.base import Renderer
 from imagent.backends.search.base import Search
 from imagent.core.errors import ImagentError, RunFailedError, StructuredOutputError
-from imagent.core.types import Candidate, GapStatus, Request, Result, Round, RunStatus, utcnow
+from imagent.core.types import GapStatus, Request, Result, RunStatus, utcnow
 from imagent.memory.base import Memory, MemoryEntry
-from imagent.runs.png import save_png
 from imagent.runs.store import RunStore, new_run_id
 from imagent.settings import Settings
 
@@ -224,89 +221,8 @@ class Agent:
         result.checklist = build_checklist(result.request, result.plan, spec)
 
     async def _render(self, result: Result, backends: bk.Backends, tracer: Tracer) -> None:
-        assert result.spec is not None
-        while True:
-            index = len(result.rounds)
-            previous = result.rounds[-1] if result.rounds else None
-            spec = result.spec
-            images = await self._render_images(backends, spec)
-            candidates = await asyncio.gather(
-                *(
-                    self._candidate(result, backends, tracer, index, k, seed, image)
-                    for k, (seed, image) in enumerate(zip(spec.seeds, images, strict=False))
-                )
-            )
-            result.rounds.append(
-                Round(
-                    index=index,
-                    action=previous.repair if previous and previous.repair else "initial",
-                    reason=previous.repair_reason if previous else "",
-                    prompt=spec.prompt,
-                    candidates=list(candidates),
-                )
-            )
-            result.best = best_of([c for c in (result.best, *candidates) if c is not None])
-            result.final_prompt = result.rounds[result.best.round].prompt
-            repair = plan_repair(result.best, result.checklist, spec, index + 1)
-            if repair is None or index >= result.request.options.max_rounds:
-                break
-            tracer.emit("repair", "decision", f"{repair.action}: {repair.reason}")
-            result.rounds[-1].repair, result.rounds[-1].repair_reason = repair.action, repair.reason
-            result.spec = repair.spec
-            if result.run_dir:
-                self.store.save(result)
-        self._finish_images(result)
-
-    async def _render_images(self, backends: bk.Backends, spec: Any) -> list[Any]:
-        async for attempt in bk.retrying(self.settings):
-            with attempt:
-                return await backends.renderer.render(spec)
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    async def _candidate(
-        self,
-        result: Result,
-        backends: bk.Backends,
-        tracer: Tracer,
-        round_index: int,
-        k: int,
-        seed: int,
-        image: Any,
-    ) -> Candidate:
-        assert result.spec is not None
-        candidate = Candidate(index=k, round=round_index, seed=seed)
-        if result.run_dir:
-            path = Path(result.run_dir) / f"round_{round_index:02d}" / f"candidate_{k}.png"
-            save_png(image, path, self._png_record(result, seed))
-            candidate.path = str(path)
-            tracer.emit(
-                "render", "render", f"round {round_index} candidate {k}", {"path": str(path)}
-            )
-        return await judge_candidate(
-            candidate, image, result.checklist, result.spec, backends.judges, tracer
-        )
-
-    def _png_record(self, result: Result, seed: int) -> dict[str, Any]:
-        from imagent import __version__
-
-        assert result.spec is not None
-        return {
-            "run_id": result.run_id,
-            "prompt": result.spec.prompt,
-            "negative_prompt": result.spec.negative_prompt,
-            "seed": seed,
-            "size": str(result.spec.size),
-            "renderer": result.renderer,
-            "planner": result.llm,
-            "version": __version__,
-        }
-
-    def _finish_images(self, result: Result) -> None:
-        if result.best is None or not result.best.path or not result.run_dir:
-            return
-        final = Path(result.run_dir) / "final.png"
-        shutil.copyfile(result.best.path, final)
-        result.final_image = str(final)
+        checkpoint = self.store.save if result.run_dir else None
+        await render_rounds(result, backends, tracer, self.settings, checkpoint)
 
     async def _remember(self, result: Result, backends: bk.Backends, tracer: Tracer) -> None:
         if backends.memory is None:

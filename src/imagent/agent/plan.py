@@ -49,6 +49,17 @@ async def make_plan(
     prompt = request.prompt
     found = rules.computable_gaps(prompt, current_year=today.year)
     gaps = [_rule_gap(i, g) for i, g in enumerate(found, start=1)]
+    for span in rules.memory_spans(prompt):
+        question = f"What does the user mean by {span!r}?"
+        gaps.append(
+            Gap(
+                id=f"g{len(gaps) + 1}",
+                question=question,
+                route=GapRoute.MEMORY,
+                span=span,
+                decided_by="rules",
+            )
+        )
     for gap in gaps:
         tracer.decision(STEP, f"rules: {gap.route} gap {gap.span!r}", gap=gap.id, by="rules")
     output = PlannerOutput()

@@ -66,6 +66,15 @@ _MEMORY_CUES = re.compile(
 )
 
 
+_MEMORY_SPANS = re.compile(
+    r"(?:the\s+)?same\s+(?:[\w-]+\s+){0,2}as\s+(?:my|our|the)\s+(?:last|previous|earlier|other)\s+[\w-]+"
+    r"|(?:(?:just\s+)?(?:as|like)\s+(?:last\s+time|before|always|usual))"
+    r"|\b(?:my|our)\s+(?:usual|favou?rite|regular|signature)\s+[\w-]+"
+    r"|\b(?:my|our)\s+(?:brand|house)(?:\s+(?:colou?rs?|palette|style|fonts?|logo|look))?",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True)
 class RuleGap:
     """A computable gap found by a rule: the phrase it stands for and its program."""
@@ -147,6 +156,11 @@ def _without_overlaps(prompt: str, found: list[tuple[int, RuleGap]]) -> list[Rul
         taken.append(where)
         kept.append((start, gap))
     return [gap for _, gap in kept]
+
+
+def memory_spans(prompt: str) -> list[str]:
+    """Phrases that only this user's memory can fill: "same style as my last poster"."""
+    return [m.group(0).strip() for m in _MEMORY_SPANS.finditer(prompt)]
 
 
 def quoted_text(prompt: str) -> list[str]:

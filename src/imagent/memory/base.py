@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import ClassVar, Literal
 
 from pydantic import Field
@@ -42,3 +43,23 @@ class Memory(Backend, ABC):
     @abstractmethod
     async def forget(self, user_id: str, session_id: str | None = None) -> int:
         """Delete a user's entries (of one session, if given); returns how many."""
+
+
+def as_utc(moment: datetime) -> datetime:
+    """`moment` in UTC; a naive datetime is taken to be UTC already."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def profile_of(entries: Iterable[MemoryEntry]) -> dict[str, str]:
+    """`key: value` lines of the `profile` entries, oldest first so later ones win. Keys are
+    stripped and lower-cased; lines without a colon or key are ignored."""
+    profile: dict[str, str] = {}
+    for entry in entries:
+        if entry.kind != "profile":
+            continue
+        for line in entry.content.splitlines():
+            key, colon, value = line.partition(":")
+            key = key.strip().lower()
+            if colon and key:
+                profile[key] = value.strip()
+    return profile

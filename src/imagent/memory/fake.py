@@ -2,32 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import ClassVar
 
-from imagent.memory.base import Memory, MemoryEntry
+from imagent.memory.base import Memory, MemoryEntry, as_utc, profile_of
 from imagent.settings import Settings
-
-
-def as_utc(moment: datetime) -> datetime:
-    """`moment` in UTC; a naive datetime is taken to be UTC already."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def profile_of(entries: Iterable[MemoryEntry]) -> dict[str, str]:
-    """`key: value` lines of the `profile` entries, oldest first so later ones win. Keys are
-    stripped and lower-cased; lines without a colon or key are ignored."""
-    profile: dict[str, str] = {}
-    for entry in entries:
-        if entry.kind != "profile":
-            continue
-        for line in entry.content.splitlines():
-            key, colon, value = line.partition(":")
-            key = key.strip().lower()
-            if colon and key:
-                profile[key] = value.strip()
-    return profile
 
 
 class InMemoryMemory(Memory):

@@ -14,8 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
-from imagent.memory.base import Memory, MemoryEntry
-from imagent.memory.fake import as_utc, profile_of
+from imagent.memory.base import Memory, MemoryEntry, as_utc, profile_of
 from imagent.memory.migrations import migrate
 from imagent.settings import Settings
 
