@@ -66,3 +66,20 @@ def test_out_copies_the_final_image(tmp_path) -> None:  # type: ignore[no-untype
     target = tmp_path / "sub" / "board.png"
     result = runner.invoke(app, ["generate", "a red bicycle", *FAKES, "--out", str(target)])
     assert result.exit_code == 0 and target.is_file()
+
+
+def test_doctor_reports_ready_when_the_defaults_resolve(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IMAGENT_LLM", "none")
+    monkeypatch.setenv("IMAGENT_JUDGES", "instruction")
+    result = runner.invoke(app, ["doctor"])
+    assert result.exit_code == 0, result.output
+    assert "ready" in result.stdout and "renderer/layout" in result.stdout
+
+
+def test_doctor_fails_and_says_why_when_a_default_is_unknown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("IMAGENT_RENDERER", "layuot/poster")
+    result = runner.invoke(app, ["doctor"])
+    assert result.exit_code == 1
+    assert "not ready" in result.stdout and "layout" in result.stdout

@@ -50,24 +50,13 @@ async def test_invented_gaps_are_pruned_and_the_trace_says_why() -> None:
 
 
 async def test_justified_model_gaps_are_kept_with_their_route() -> None:
-    llm = FakeLLM(
-        responses=[
-            planner_answer(
-                subject="weather poster",
-                gaps=[
-                    {
-                        "span": "tomorrow's weather in Hangzhou",
-                        "route": "search",
-                        "question": "Weather in Hangzhou tomorrow?",
-                    }
-                ],
-            )
-        ]
-    )
-    plan = await make_plan(
-        Request(prompt="a poster for tomorrow's weather in Hangzhou"), llm, tracer(), today=TODAY
-    )
-    assert [(g.route, g.decided_by) for g in plan.gaps] == [(GapRoute.SEARCH, "llm")]
+    prompt = "a poster of the Hangzhou weather forecast for the weekend"
+    gap = {"span": "the Hangzhou weather forecast", "route": "search", "question": "Forecast?"}
+    llm = FakeLLM(responses=[planner_answer(subject="weather poster", gaps=[gap])])
+    plan = await make_plan(Request(prompt=prompt), llm, tracer(), today=TODAY)
+    assert [(g.route, g.span, g.decided_by) for g in plan.gaps] == [
+        (GapRoute.SEARCH, "the Hangzhou weather forecast", "llm")
+    ]
 
 
 async def test_model_text_that_answers_a_gap_itself_is_not_trusted() -> None:
@@ -102,3 +91,16 @@ async def test_panels_are_read_from_the_request() -> None:
         Request(prompt="a four-panel comic about a cat"), None, tracer(), today=TODAY
     )
     assert plan.panels == 4
+
+
+async def test_lookup_and_memory_phrases_become_rule_gaps_without_a_model() -> None:
+    plan = await make_plan(
+        Request(prompt="tomorrow's weather in Hangzhou in my usual style"),
+        None,
+        tracer(),
+        today=TODAY,
+    )
+    assert [(g.route, g.span, g.decided_by) for g in plan.gaps] == [
+        (GapRoute.SEARCH, "tomorrow's weather in Hangzhou", "rules"),
+        (GapRoute.MEMORY, "my usual style", "rules"),
+    ]

@@ -80,8 +80,27 @@ def test_cues() -> None:
         ("draw it like last time", ["like last time"]),
         ("our brand colours on a mug", ["our brand colours"]),
         ("a red bicycle", []),
-        ("my dog on a beach", []),
+        ("my dog on a beach", ["my dog"]),
     ],
 )
 def test_memory_phrases_are_found_by_rules(prompt: str, spans: list[str]) -> None:
     assert rules.memory_spans(prompt) == spans
+
+
+@pytest.mark.parametrize(
+    "prompt,spans",
+    [
+        ("a poster for tomorrow's weather in Hangzhou", ["tomorrow's weather in Hangzhou"]),
+        (
+            "the poster of the movie that won best picture at the 2025 Oscars",
+            ["the movie that won best picture at the 2025 Oscars"],
+        ),
+        ("a banner with the latest iPhone price", ["the latest iPhone price"]),
+        ("the current stock price of Apple on a ticker", ["the current stock price of Apple"]),
+        ("the winner of the 2026 World Cup on a stamp", ["the winner of the 2026 World Cup"]),
+        ("a red bicycle", []),
+        ("a cat that won a prize", []),
+    ],
+)
+def test_lookup_phrases_are_found_by_rules(prompt: str, spans: list[str]) -> None:
+    assert rules.search_spans(prompt) == spans

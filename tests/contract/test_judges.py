@@ -8,12 +8,22 @@ from imagent.backends.judge.base import Judge
 from imagent.core.types import ChecklistItem, GenerationSpec, ItemKind, TextBlock
 from imagent.settings import Settings
 
-JUDGES = ["instruction", "fake/pass", "fake/fail", "fake/unsure", pytest.param("ocr", marks=pytest.mark.slow)]
+JUDGES = [
+    "instruction",
+    "fake/pass",
+    "fake/fail",
+    "fake/unsure",
+    pytest.param("ocr", marks=pytest.mark.slow),
+]
 ITEMS = [
     ChecklistItem(id="t1", question='Does it show "391"?', kind=ItemKind.TEXT, expect=[r"\b391\b"]),
     ChecklistItem(id="c1", question="Is it a chalkboard?"),
 ]
-SPEC = GenerationSpec(brief="b", prompt='A chalkboard showing 391\nExact text to show: "391".', text=[TextBlock(text="391")])
+SPEC = GenerationSpec(
+    brief="b",
+    prompt='A chalkboard showing 391\nExact text to show: "391".',
+    text=[TextBlock(text="391")],
+)
 
 
 @pytest.fixture(params=JUDGES)

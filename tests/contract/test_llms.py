@@ -25,7 +25,9 @@ def llm(request: pytest.FixtureRequest, settings: Settings) -> LLM:
 
 async def test_schema_answers_are_valid_json(llm: LLM) -> None:
     completion = await llm.complete(
-        [{"role": "user", "content": "Give a colour and a count of 3 as JSON."}], SCHEMA, max_tokens=60
+        [{"role": "user", "content": "Give a colour and a count of 3 as JSON."}],
+        SCHEMA,
+        max_tokens=60,
     )
     data = json.loads(completion.text)
     assert isinstance(data["colour"], str) and isinstance(data["count"], int)

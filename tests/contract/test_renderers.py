@@ -8,7 +8,14 @@ from imagent.backends.renderer.base import Renderer
 from imagent.core.types import GenerationSpec, Size, TextBlock
 from imagent.settings import Settings
 
-RENDERERS = ["fake", "layout/poster", "layout/card", "layout/infographic", "layout/slide", "layout/banner"]
+RENDERERS = [
+    "fake",
+    "layout/poster",
+    "layout/card",
+    "layout/infographic",
+    "layout/slide",
+    "layout/banner",
+]
 
 
 @pytest.fixture(params=RENDERERS)
@@ -16,7 +23,9 @@ def renderer(request: pytest.FixtureRequest, settings: Settings) -> Renderer:
     return registry.resolve("renderer", request.param, settings)
 
 
-def spec(renderer: Renderer, width: int = 320, height: int = 240, seeds: list[int] | None = None) -> GenerationSpec:
+def spec(
+    renderer: Renderer, width: int = 320, height: int = 240, seeds: list[int] | None = None
+) -> GenerationSpec:
     size = renderer.fit_size(Size(width=width, height=height))
     return GenerationSpec(
         brief="A chalkboard showing 391",
@@ -32,7 +41,9 @@ async def test_one_image_per_seed_at_the_spec_size(renderer: Renderer) -> None:
     s = spec(renderer)
     images = await renderer.render(s)
     assert len(images) == len(s.seeds)
-    assert all(isinstance(i, Image.Image) and i.size == (s.size.width, s.size.height) for i in images)
+    assert all(
+        isinstance(i, Image.Image) and i.size == (s.size.width, s.size.height) for i in images
+    )
 
 
 async def test_same_seed_same_pixels(renderer: Renderer) -> None:

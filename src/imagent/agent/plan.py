@@ -49,17 +49,11 @@ async def make_plan(
     prompt = request.prompt
     found = rules.computable_gaps(prompt, current_year=today.year)
     gaps = [_rule_gap(i, g) for i, g in enumerate(found, start=1)]
-    for span in rules.memory_spans(prompt):
-        question = f"What does the user mean by {span!r}?"
-        gaps.append(
-            Gap(
-                id=f"g{len(gaps) + 1}",
-                question=question,
-                route=GapRoute.MEMORY,
-                span=span,
-                decided_by="rules",
-            )
-        )
+    for route, spans in (
+        (GapRoute.SEARCH, rules.search_spans(prompt)),
+        (GapRoute.MEMORY, rules.memory_spans(prompt)),
+    ):
+        gaps += [_phrase_gap(len(gaps) + i, route, span) for i, span in enumerate(spans, 1)]
     for gap in gaps:
         tracer.decision(STEP, f"rules: {gap.route} gap {gap.span!r}", gap=gap.id, by="rules")
     output = PlannerOutput()
@@ -89,6 +83,12 @@ def _rule_gap(index: int, found: rules.RuleGap) -> Gap:
         unit="$" if found.money else "",
         decided_by="rules",
     )
+
+
+def _phrase_gap(index: int, route: GapRoute, span: str) -> Gap:
+    search = route is GapRoute.SEARCH
+    question = f"What is {span}?" if search else f"What does {span!r} refer to?"
+    return Gap(id=f"g{index}", question=question, route=route, span=span, decided_by="rules")
 
 
 def _accepted_model_gaps(
@@ -123,6 +123,10 @@ def _rejection(prompt: str, planned: PlannedGap, existing: list[Gap]) -> str | N
     lowered = span.lower()
     for gap in existing:
         if lowered in gap.span.lower() or gap.span.lower() in lowered:
+            if planned.question and gap.decided_by == "rules" and gap.route is not GapRoute.REASON:
+                gap.question = (
+                    planned.question
+                )  # rules chose the span; the model words the question
             return f"already covered by gap {gap.id}"
     if planned.route == "reason":
         if not re.search(r"\d", span):

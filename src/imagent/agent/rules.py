@@ -70,8 +70,22 @@ _MEMORY_SPANS = re.compile(
     r"(?:the\s+)?same\s+(?:[\w-]+\s+){0,2}as\s+(?:my|our|the)\s+(?:last|previous|earlier|other)\s+[\w-]+"
     r"|(?:(?:just\s+)?(?:as|like)\s+(?:last\s+time|before|always|usual))"
     r"|\b(?:my|our)\s+(?:usual|favou?rite|regular|signature)\s+[\w-]+"
-    r"|\b(?:my|our)\s+(?:brand|house)(?:\s+(?:colou?rs?|palette|style|fonts?|logo|look))?",
+    r"|\b(?:my|our)\s+(?:brand|house)(?:\s+(?:colou?rs?|palette|style|fonts?|logo|look))?"
+    r"|\b(?:my|our)\s+(?:dog|cat|pet|wife|husband|partner|son|daughter|kids?|family|house|car"
+    r"|company|logo|product|shop|store|team|band|mascot)\b",
     re.IGNORECASE,
+)
+_STOP = r"(?!(?:on|with|and|as|for|in|at|of|to|but|or)\b)"
+_NOUNS = rf"(?:{_STOP}[\w-]+\s+){{0,2}}{_STOP}[\w-]+"  # up to three words, no preposition
+_PLACE = r"(?:\s+(?:in|for|at|of)\s+(?:the\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*)?"
+_SEARCH_SPANS = re.compile(
+    r"\b(?:today's|tomorrow's|tonight's|yesterday's|this\s+week(?:end)?'s|next\s+week's"
+    r"|the\s+(?:latest|current|newest|upcoming|most\s+recent))\s+"
+    + _NOUNS
+    + _PLACE
+    + r"|\bthe\s+(?:[\w-]+\s+){1,3}?(?:that|who|which)\s+won\s+(?:[\w-]+\s+){0,4}?"
+    r"(?:at|in)\s+(?:the\s+)?\d{4}(?:\s+[A-Z][\w-]*)*"
+    r"|\b(?:the\s+)?(?:winner|champion)s?\s+of\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?\d{4}(?:\s+[A-Z][\w-]*)*",
 )
 
 
@@ -161,6 +175,11 @@ def _without_overlaps(prompt: str, found: list[tuple[int, RuleGap]]) -> list[Rul
 def memory_spans(prompt: str) -> list[str]:
     """Phrases that only this user's memory can fill: "same style as my last poster"."""
     return [m.group(0).strip() for m in _MEMORY_SPANS.finditer(prompt)]
+
+
+def search_spans(prompt: str) -> list[str]:
+    """Phrases naming a fact that must be looked up: "tomorrow's weather in Hangzhou"."""
+    return [m.group(0).strip() for m in _SEARCH_SPANS.finditer(prompt)]
 
 
 def quoted_text(prompt: str) -> list[str]:

