@@ -181,7 +181,7 @@ _SUBJECT_END = re.compile(
 def _style(prompt: str, proposed: str, tracer: Tracer) -> str:
     """Keep the model's style only if it mostly echoes the request (small models embellish)."""
     words = [w for w in re.findall(r"[a-z]{3,}", proposed.lower())]
-    if not words:
+    if not words or set(words) <= _NOT_STYLE:
         return ""
     echoed = sum(w in prompt.lower() for w in words)
     if echoed * 2 < len(words):
@@ -190,6 +190,21 @@ def _style(prompt: str, proposed: str, tracer: Tracer) -> str:
     return proposed.strip()
 
 
+_NOT_STYLE = frozenset(
+    [
+        "large",
+        "larger",
+        "big",
+        "bigger",
+        "huge",
+        "small",
+        "smaller",
+        "tiny",
+        "written",
+        "text",
+        "none",
+    ]
+)
 _PANEL_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "eight": 8, "nine": 9}
 
 

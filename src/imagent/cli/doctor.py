@@ -54,7 +54,9 @@ def _models(settings: Settings, table: Table) -> None:
         if not model.parts_installed:
             _check(f"model {model.name}", False, f"optional; install with: {model.install}", table)
             continue
-        state = "verified" if model.verified else "assembled, not verified" if model.assembled else ""
+        state = (
+            "verified" if model.verified else "assembled, not verified" if model.assembled else ""
+        )
         where = f"{state} at {model.path}" if state else "assembled from its packages on first use"
         _check(f"model {model.name}", True, f"{model.size_bytes / 1e9:.2f} GB, {where}", table)
 
