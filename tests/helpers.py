@@ -12,6 +12,6 @@ def tracer() -> Tracer:
     return Tracer("test-run", Usage())
 
 
-def planner_answer(**fields: Any) -> dict[str, Any]:
-    """A planner JSON answer with defaults for the fields not given."""
-    return {"subject": "", "style": "", "text": [], "gaps": [], **fields}
+def planner_answer(gaps: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A planner model's JSON answer."""
+    return {"gaps": gaps or []}

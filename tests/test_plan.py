@@ -21,7 +21,7 @@ async def test_arithmetic_is_decided_by_rules_even_without_a_model() -> None:
 
 
 async def test_plain_request_takes_one_model_call_and_has_no_gaps() -> None:
-    llm = FakeLLM(responses=[planner_answer(subject="a red bicycle")])
+    llm = FakeLLM(responses=[planner_answer()])
     plan = await make_plan(Request(prompt="a red bicycle"), llm, tracer(), today=TODAY)
     assert plan.gaps == []
     assert len(llm.calls) == 1
@@ -31,7 +31,6 @@ async def test_invented_gaps_are_pruned_and_the_trace_says_why() -> None:
     llm = FakeLLM(
         responses=[
             planner_answer(
-                subject="a red bicycle",
                 gaps=[
                     {"span": "the brand of the bicycle", "route": "search"},  # not in the request
                     {"span": "red bicycle", "route": "search"},  # no lookup cue
@@ -51,21 +50,36 @@ async def test_invented_gaps_are_pruned_and_the_trace_says_why() -> None:
 
 async def test_justified_model_gaps_are_kept_with_their_route() -> None:
     prompt = "a poster of the Hangzhou weather forecast for the weekend"
-    gap = {"span": "the Hangzhou weather forecast", "route": "search", "question": "Forecast?"}
-    llm = FakeLLM(responses=[planner_answer(subject="weather poster", gaps=[gap])])
+    gap = {"span": "the Hangzhou weather forecast", "route": "search"}
+    llm = FakeLLM(responses=[planner_answer([gap])])
     plan = await make_plan(Request(prompt=prompt), llm, tracer(), today=TODAY)
     assert [(g.route, g.span, g.decided_by) for g in plan.gaps] == [
         (GapRoute.SEARCH, "the Hangzhou weather forecast", "llm")
     ]
 
 
-async def test_model_text_that_answers_a_gap_itself_is_not_trusted() -> None:
-    # A small model "helpfully" writes 392 as the text: it is not in the request, so it is dropped.
-    llm = FakeLLM(responses=[planner_answer(subject="chalkboard", text=["392"])])
-    plan = await make_plan(
-        Request(prompt="A chalkboard showing the result of 17 x 23"), llm, tracer(), today=TODAY
+async def test_model_span_is_widened_to_include_its_cue() -> None:
+    llm = FakeLLM(
+        responses=[
+            planner_answer([{"span": "128 and 256", "route": "reason", "expression": "128+256"}])
+        ]
     )
-    assert [b.text for b in plan.text] == ["the result of 17 x 23"]
+    plan = await make_plan(
+        Request(prompt="a banner showing the sum of 128 and 256"), llm, tracer(), today=TODAY
+    )
+    assert [(g.span, g.expression) for g in plan.gaps] == [("the sum of 128 and 256", "128+256")]
+    assert [b.text for b in plan.text] == ["the sum of 128 and 256"]
+
+
+async def test_style_and_subject_come_from_the_request() -> None:
+    plan = await make_plan(
+        Request(prompt="a watercolor of a lighthouse at dusk, retro poster"),
+        None,
+        tracer(),
+        today=TODAY,
+    )
+    assert plan.style == "watercolor, retro, poster"
+    assert plan.subject == "a watercolor of a lighthouse at dusk"
 
 
 async def test_model_reason_gap_overlapping_a_rule_gap_is_not_duplicated() -> None:
@@ -81,9 +95,9 @@ async def test_model_reason_gap_overlapping_a_rule_gap_is_not_duplicated() -> No
 
 
 async def test_broken_json_is_repaired_or_reasked() -> None:
-    llm = FakeLLM(responses=['{"subject": "a cat", "gaps": [', '{"subject": "a cat"}'])
+    llm = FakeLLM(responses=['{"gaps": [', '{"gaps": []}'])
     plan = await make_plan(Request(prompt="a cat"), llm, tracer(), today=TODAY)
-    assert plan.subject == "a cat"
+    assert plan.gaps == [] and len(llm.calls) >= 1
 
 
 async def test_panels_are_read_from_the_request() -> None:

@@ -7,32 +7,33 @@ scores its route when every gap takes an accepted route (no gaps where none is e
 arithmetic case scores its expression when a `reason` gap's expression evaluates, with a tiny
 safe evaluator, to the expected number. Two system prompts are compared: `bare` (the
 definition of a gap and its routes) and `cues` (what a gap looks like in words, plus five
-examples that are not among the cases). The last column re-scores the answers after `prune`,
-simple deterministic rules of the kind the agent applies to a plan. Writes DIR/results.json
-and prints a Markdown table.
+examples that are not among the cases), and `imagent`: the agent's real planner (its
+prompt in `imagent/prompts/plan.md`, the model, then its rules and pruning), which is what
+users get. Writes DIR/results.json and prints a Markdown table.
 `--models` takes catalogue names or paths to .gguf files.
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
 import asyncio
 import gc
 import json
-import operator
 import os
 import platform
-import re
 import time
 from pathlib import Path
 from typing import Any
 
 import llama_cpp
 
+from imagent.agent.evaluate import ExpressionError, evaluate
+from imagent.agent.plan import make_plan
+from imagent.agent.trace import Tracer
 from imagent.backends.llm.base import Completion
 from imagent.backends.llm.local import LocalLLM, unload_models
 from imagent.backends.llm.model_files import model_path
+from imagent.core.types import Request, Usage
 from imagent.settings import Settings
 
 ROUTES = """Route each gap:
@@ -87,8 +88,10 @@ SCHEMA: dict[str, Any] = {
     "required": ["gaps"],
 }
 
-# (request, accepted routes ("none" = no gaps), expected value of a reason expression)
-CASES: list[tuple[str, set[str], float | None]] = [
+# (request, accepted routes ("none" = no gaps), expected value of a reason expression).
+# The first 12 are the cases the planner's rules were written against; HELD_OUT were written
+# afterwards and never tuned for, so they show what the model adds beyond the rules.
+TUNED: list[tuple[str, set[str], float | None]] = [
     ("A chalkboard showing the result of 17 x 23, written large", {"reason"}, 391),
     (
         "a receipt for 3 coffees at $4.50 and 2 muffins at $3.25 showing the total",
@@ -106,41 +109,27 @@ CASES: list[tuple[str, set[str], float | None]] = [
     ("a square divided into 4 equal triangles, label each angle", {"none", "reason"}, None),
     ("a sign showing 15% of 240", {"reason"}, 36),
 ]
-PLAIN = {"a red bicycle", "a watercolor of a lighthouse at dusk", "a cat wearing a blue hat"}
-
-_OPS: dict[type, Any] = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-    ast.Pow: operator.pow,
-    ast.Mod: operator.mod,
-    ast.USub: operator.neg,
-    ast.UAdd: operator.pos,
-}
+HELD_OUT: list[tuple[str, set[str], float | None]] = [
+    ("a banner showing the sum of 128 and 256", {"reason"}, 384),
+    ("a sign showing half of 250", {"reason"}, 125),
+    ("a poster announcing the winner of last night's Champions League final", {"search"}, None),
+    ("the price of bitcoin today on a stock ticker", {"search"}, None),
+    ("a thank-you card for my grandmother in her favourite colours", {"memory", "ask"}, None),
+    ("an ad for our bakery using our brand colours", {"memory"}, None),
+    ("a bowl of fruit on a wooden table", {"none"}, None),
+    ("a cyberpunk city street at night with neon signs", {"none"}, None),
+    ('a mug that says "World\'s Best Dad"', {"none"}, None),
+]
+CASES = TUNED + HELD_OUT
+PLAIN = {request for request, accepted, _ in CASES if accepted == {"none"}}
 
 
 def safe_eval(expression: str) -> float | None:
-    """The value of an arithmetic expression (numbers and + - * / ** % only), else None."""
+    """The value of an expression by imagent's own safe evaluator, else None."""
     try:
-        return float(_eval(ast.parse(expression.strip(), mode="eval").body))
-    except (SyntaxError, ValueError, TypeError, ZeroDivisionError, OverflowError):
+        return float(evaluate(expression))
+    except ExpressionError:
         return None
-
-
-def _eval(node: ast.AST) -> float:
-    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
-        if isinstance(node.value, bool):
-            raise ValueError("not a number")
-        return float(node.value)
-    if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
-        left, right = _eval(node.left), _eval(node.right)
-        if isinstance(node.op, ast.Pow) and abs(right) > 100:
-            raise ValueError("exponent too large")
-        return float(_OPS[type(node.op)](left, right))
-    if isinstance(node, ast.UnaryOp) and type(node.op) in _OPS:
-        return float(_OPS[type(node.op)](_eval(node.operand)))
-    raise ValueError(f"not allowed: {ast.dump(node)}")
 
 
 def score(
@@ -160,49 +149,40 @@ def score(
     return {"route_ok": route_ok, "expr_ok": expr_ok, "values": values}
 
 
-_MEMORY_CUE = re.compile(r"\b(my|me|our|last time|usual|same)\b", re.I)
-_SEARCH_CUE = re.compile(r"\b(tomorrow|today|latest|current|news|won|winner)\b", re.I)
-
-
-def prune(request: str, gaps: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Illustrative deterministic rules: keep a gap only if its span occurs in the request, a
-    reason gap's expression evaluates, and memory/search gaps have a cue word in the request."""
-
-    def keep(gap: dict[str, Any]) -> bool:
-        if str(gap.get("span", "")).lower() not in request.lower():
-            return False
-        route = gap.get("route")
-        if route == "reason":
-            return safe_eval(str(gap.get("expression", ""))) is not None
-        cue = {"memory": _MEMORY_CUE, "search": _SEARCH_CUE}.get(str(route))
-        return cue is None or bool(cue.search(request))
-
-    return [gap for gap in gaps if keep(gap)]
+async def plan_with_imagent(llm: LocalLLM, request: str) -> list[dict[str, Any]]:
+    """The gaps of imagent's real planner: its prompt, the model, then its rules and pruning."""
+    plan = await make_plan(Request(prompt=request), llm, Tracer("compare", Usage()))
+    return [
+        {"span": g.span, "route": str(g.route), "expression": g.expression or ""} for g in plan.gaps
+    ]
 
 
 async def run_case(
-    llm: LocalLLM, system: str, request: str, accepted: set[str], expected: float | None
+    llm: LocalLLM, prompt: str, request: str, accepted: set[str], expected: float | None
 ) -> dict[str, Any]:
-    messages: list[Any] = [
-        {"role": "system", "content": system},
-        {"role": "user", "content": request},
-    ]
-    completion = await llm.complete(messages, SCHEMA, max_tokens=256)
-    try:
-        gaps = json.loads(completion.text)["gaps"]
-    except (ValueError, KeyError, TypeError):
-        gaps = None
-    pruned = None if gaps is None else prune(request, gaps)
+    start = time.perf_counter()
+    if prompt == "imagent":
+        gaps: list[dict[str, Any]] | None = await plan_with_imagent(llm, request)
+        text, tokens = json.dumps(gaps), (0, 0)
+    else:
+        messages: list[Any] = [
+            {"role": "system", "content": PROMPTS[prompt]},
+            {"role": "user", "content": request},
+        ]
+        completion = await llm.complete(messages, SCHEMA, max_tokens=256)
+        text, tokens = completion.text, (completion.input_tokens, completion.output_tokens)
+        try:
+            gaps = json.loads(completion.text)["gaps"]
+        except (ValueError, KeyError, TypeError):
+            gaps = None
     return {
         "request": request,
-        "text": completion.text,
+        "text": text,
         "gaps": gaps,
-        "latency_s": round(completion.latency_s, 2),
-        "input_tokens": completion.input_tokens,
-        "output_tokens": completion.output_tokens,
+        "latency_s": round(time.perf_counter() - start, 2),
+        "input_tokens": tokens[0],
+        "output_tokens": tokens[1],
         **score(gaps, accepted, expected),
-        "pruned": pruned,
-        "pruned_route_ok": score(pruned, accepted, expected)["route_ok"],
     }
 
 
@@ -228,9 +208,7 @@ async def measure(name: str, threads: int, prompts: list[str], repeat: int) -> d
     proses = [await _prose(llm) for _ in range(repeat)]
     plans = {}
     for prompt in prompts:
-        runs = [
-            [await run_case(llm, PROMPTS[prompt], *case) for case in CASES] for _ in range(repeat)
-        ]
+        runs = [[await run_case(llm, prompt, *case) for case in CASES] for _ in range(repeat)]
         cases = runs[0]  # temperature 0: every run answers alike; timings take the fastest
         for i, case in enumerate(cases):
             case["latency_s"] = min(run[i]["latency_s"] for run in runs)
@@ -252,20 +230,19 @@ def summarise(cases: list[dict[str, Any]]) -> dict[str, Any]:
         "s_per_call": round(sum(latencies) / len(latencies), 2),
         "max_s_per_call": max(latencies),
         "json_valid": sum(c["gaps"] is not None for c in cases),
-        "route_ok": sum(c["route_ok"] for c in cases),
+        "route_ok": sum(c["route_ok"] for c in cases[: len(TUNED)]),
+        "held_out_route_ok": sum(c["route_ok"] for c in cases[len(TUNED) :]),
         "expr_ok": sum(bool(c["expr_ok"]) for c in cases),
         "n_arithmetic": sum(expected is not None for *_, expected in CASES),
         # a plain request answered with gaps, or with invalid JSON
         "false_gaps": sum(c["gaps"] != [] for c in cases if c["request"] in PLAIN),
-        "pruned_route_ok": sum(c["pruned_route_ok"] for c in cases),
-        "pruned_false_gaps": sum(c["pruned"] != [] for c in cases if c["request"] in PLAIN),
     }
 
 
 def table(results: list[dict[str, Any]]) -> str:
     rows = [
         "| model | prompt | load s | gen tok/s | s/call (mean / max) | valid JSON | routes "
-        "| expressions | false gaps (of 3 plain) | routes / false gaps after `prune` |",
+        "| held-out routes | expressions | false gaps (plain) |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
@@ -273,8 +250,8 @@ def table(results: list[dict[str, Any]]) -> str:
             rows.append(
                 f"| {r['model']} | {prompt} | {r['load_s']:.2f} | {r['tok_s']} "
                 f"| {p['s_per_call']} / {p['max_s_per_call']} | {p['json_valid']}/{len(CASES)} "
-                f"| {p['route_ok']}/{len(CASES)} | {p['expr_ok']}/{p['n_arithmetic']} "
-                f"| {p['false_gaps']} | {p['pruned_route_ok']}/{len(CASES)} / {p['pruned_false_gaps']} |"
+                f"| {p['route_ok']}/{len(TUNED)} | {p['held_out_route_ok']}/{len(HELD_OUT)} "
+                f"| {p['expr_ok']}/{p['n_arithmetic']} | {p['false_gaps']}/{len(PLAIN)} |"
             )
     return "\n".join(rows)
 
@@ -286,7 +263,11 @@ async def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=1, help="runs per timing; the fastest counts")
     parser.add_argument(
-        "--prompts", default=",".join(PROMPTS), help="any of: " + ", ".join(PROMPTS)
+        "--prompts",
+        default=",".join([*PROMPTS, "imagent"]),
+        help="any of: "
+        + ", ".join([*PROMPTS, "imagent"])
+        + " (imagent = the agent's real planner)",
     )
     args = parser.parse_args()
     prompts = args.prompts.split(",")

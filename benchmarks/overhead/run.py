@@ -46,12 +46,12 @@ SCENARIOS = [
     Scenario(
         "none",
         "a watercolor of a lighthouse at dusk",
-        {"subject": "a lighthouse", "style": "watercolor"},
+        {},
     ),
     Scenario(
         "reason (rules)",
         "A chalkboard showing the result of 17 x 23, written large",
-        {"subject": "A chalkboard"},
+        {},
     ),
     Scenario(
         "reason (model program)",
@@ -61,7 +61,6 @@ SCENARIOS = [
                 {
                     "span": "the age of a tree planted 40 years before 2001",
                     "route": "reason",
-                    "question": "How old is the tree?",
                 }
             ]
         },
@@ -75,7 +74,6 @@ SCENARIOS = [
                 {
                     "span": "tomorrow's weather in Hangzhou",
                     "route": "search",
-                    "question": "What is the weather in Hangzhou tomorrow?",
                 }
             ]
         },
@@ -89,7 +87,6 @@ SCENARIOS = [
                 {
                     "span": "my usual style",
                     "route": "memory",
-                    "question": "What is the user's usual style?",
                 }
             ]
         },
@@ -102,8 +99,8 @@ def _planner(scenario: Scenario) -> FakeLLM:
     """A model that answers the planner, then the follow-up call, instantly."""
 
     def answer(messages: list[Message], schema: dict[str, Any] | None) -> dict[str, Any]:
-        if "You plan images" in messages[0]["content"]:
-            return {"subject": "", "style": "", "text": [], "gaps": [], **scenario.planner}
+        if "You find gaps" in messages[0]["content"]:
+            return {"gaps": [], **scenario.planner}
         return scenario.follow_up or {}
 
     return FakeLLM("bench", function=answer)

@@ -26,18 +26,15 @@ STEP = "plan"
 
 
 class PlannedGap(BaseModel):
-    span: str = Field(max_length=120)
+    span: str = Field(max_length=60)
     route: Literal["reason", "search", "memory", "ask"]
-    question: str = Field(default="", max_length=160)
-    expression: str = Field(default="", max_length=120)
+    expression: str = Field(default="", max_length=60)
 
 
 class PlannerOutput(BaseModel):
-    """What the planner model writes; kept short so small models fill it reliably."""
+    """What the planner model writes: gaps only. Small models route gaps reliably only when
+    asked for nothing else (benchmarks/models); subject, style and text come from rules."""
 
-    subject: str = Field(default="", max_length=120)
-    style: str = Field(default="", max_length=120)
-    text: list[str] = Field(default_factory=list, max_length=6)
     gaps: list[PlannedGap] = Field(default_factory=list, max_length=MAX_GAPS)
 
 
@@ -61,11 +58,11 @@ async def make_plan(
         messages = load_prompt("plan").messages(request=prompt)
         output = await complete_structured(llm, messages, PlannerOutput, tracer=tracer, step=STEP)
     gaps += _accepted_model_gaps(prompt, output.gaps, gaps, tracer)
-    text = _text_blocks(prompt, output.text, gaps, tracer)
+    text = _text_blocks(prompt, gaps)
     return ContextPlan(
         intent=prompt,
-        subject=_subject(prompt, output.subject, gaps),
-        style=_style(prompt, output.style, tracer),
+        subject=_subject(prompt, gaps),
+        style=_style(prompt),
         text=text,
         gaps=gaps[:MAX_GAPS],
         panels=_panels(prompt),
@@ -86,9 +83,14 @@ def _rule_gap(index: int, found: rules.RuleGap) -> Gap:
 
 
 def _phrase_gap(index: int, route: GapRoute, span: str) -> Gap:
-    search = route is GapRoute.SEARCH
-    question = f"What is {span}?" if search else f"What does {span!r} refer to?"
+    question = _question(route, span)
     return Gap(id=f"g{index}", question=question, route=route, span=span, decided_by="rules")
+
+
+def _question(route: GapRoute, span: str) -> str:
+    if route in (GapRoute.MEMORY, GapRoute.ASK):
+        return f"What do you mean by {span!r}?"
+    return f"What is {span}?"
 
 
 def _accepted_model_gaps(
@@ -102,11 +104,12 @@ def _accepted_model_gaps(
                 STEP, f"pruned {planned.route} gap {planned.span!r}: {reason}", by="rules"
             )
             continue
+        span = rules.widen_span(prompt, planned.span.strip())
         gap = Gap(
             id=f"g{len(taken) + len(accepted) + 1}",
-            question=planned.question or f"What is {planned.span}?",
+            question=_question(GapRoute(planned.route), span),
             route=GapRoute(planned.route),
-            span=planned.span.strip(),
+            span=span,
             expression=planned.expression or None,
             decided_by="llm",
         )
@@ -123,10 +126,6 @@ def _rejection(prompt: str, planned: PlannedGap, existing: list[Gap]) -> str | N
     lowered = span.lower()
     for gap in existing:
         if lowered in gap.span.lower() or gap.span.lower() in lowered:
-            if planned.question and gap.decided_by == "rules" and gap.route is not GapRoute.REASON:
-                gap.question = (
-                    planned.question
-                )  # rules chose the span; the model words the question
             return f"already covered by gap {gap.id}"
     if planned.route == "reason":
         if not re.search(r"\d", span):
@@ -142,29 +141,17 @@ def _rejection(prompt: str, planned: PlannedGap, existing: list[Gap]) -> str | N
     return None
 
 
-def _text_blocks(
-    prompt: str, proposed: list[str], gaps: list[Gap], tracer: Tracer
-) -> list[TextBlock]:
-    """Quoted text, spans the request asks to show, and model text that is really requested."""
+def _text_blocks(prompt: str, gaps: list[Gap]) -> list[TextBlock]:
+    """Quoted text, and the gap phrases the request asks the image to show."""
     texts = rules.quoted_text(prompt)
-    texts += rules.shown_spans(prompt, [gap.span for gap in gaps])
-    for text in proposed:
-        text = text.strip().strip("\"'“”")
-        covering = next((g.span for g in gaps if text and text.lower() in g.span.lower()), None)
-        if covering:
-            text = covering
-        elif not rules.contains_span(prompt, text):
-            tracer.decision(STEP, f"pruned text {text!r}: not in the request", by="rules")
-            continue
-        if not any(text.lower() in t.lower() or t.lower() in text.lower() for t in texts):
-            texts.append(text)
+    for span in rules.shown_spans(prompt, [gap.span for gap in gaps]):
+        if not any(span.lower() in t.lower() or t.lower() in span.lower() for t in texts):
+            texts.append(span)
     return [TextBlock(text=t, role="headline" if i == 0 else "body") for i, t in enumerate(texts)]
 
 
-def _subject(prompt: str, proposed: str, gaps: list[Gap]) -> str:
-    """The model's subject, else the request's opening phrase ("A chalkboard")."""
-    if proposed.strip():
-        return proposed.strip()
+def _subject(prompt: str, gaps: list[Gap]) -> str:
+    """The request's opening phrase ("A chalkboard"), without gap phrases."""
     head = _SUBJECT_END.split(prompt, maxsplit=1)[0]
     for gap in gaps:
         head = rules.replace_span(head, gap.span, "")
@@ -178,18 +165,19 @@ _SUBJECT_END = re.compile(
 )
 
 
-def _style(prompt: str, proposed: str, tracer: Tracer) -> str:
-    """Keep the model's style only if it mostly echoes the request (small models embellish)."""
-    words = [w for w in re.findall(r"[a-z]{3,}", proposed.lower())]
-    if not words or set(words) <= _NOT_STYLE:
-        return ""
-    echoed = sum(w in prompt.lower() for w in words)
-    if echoed * 2 < len(words):
-        tracer.decision(STEP, f"pruned style {proposed!r}: not in the request", by="rules")
-        return ""
-    return proposed.strip()
+def _style(prompt: str) -> str:
+    """Style words the request names: media, moods and palettes ("watercolor", "neon")."""
+    found = [m.group(0).lower() for m in _STYLE_WORDS.finditer(prompt)]
+    return ", ".join(dict.fromkeys(found))
 
 
+_STYLE_WORDS = re.compile(
+    r"\b(?:watercolou?r|oil painting|oil|acrylic|pencil|charcoal|ink|sketch|pixel art|3d render"
+    r"|photo(?:graph|realistic)?|cinematic|anime|manga|comic|cartoon|flat illustration|vector"
+    r"|minimalist|minimal|retro|vintage|art deco|cyberpunk|steampunk|neon|pastel|noir"
+    r"|chalkboard|whiteboard|poster|isometric|low poly|ukiyo-e|impressionist|surreal)\b",
+    re.IGNORECASE,
+)
 _NOT_STYLE = frozenset(
     [
         "large",

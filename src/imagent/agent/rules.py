@@ -206,6 +206,13 @@ def has_memory_cue(text: str) -> bool:
     return bool(_MEMORY_CUES.search(text))
 
 
+def widen_span(prompt: str, span: str) -> str:
+    """Include a cue the span leaves out: "128 and 256" → "the sum of 128 and 256"."""
+    pattern = r"\s+".join(re.escape(word) for word in span.split())
+    match = re.search(rf"{_CUE}{pattern}", prompt, re.IGNORECASE)
+    return match.group(0) if match else span
+
+
 def contains_span(prompt: str, span: str) -> bool:
     """Whether the request really contains `span` (case and spacing aside)."""
     return bool(span.strip()) and _normalised(span) in _normalised(prompt)
