@@ -27,12 +27,12 @@ class InMemoryMemory(Memory):
         if limit <= 0:
             return []
         entries = [
-            e.model_copy()
+            e
             for e in self._entries.get(user_id, [])
             if session_id is None or e.session_id == session_id
         ]
         entries.sort(key=lambda e: e.created_at)  # stable: ties keep insertion order
-        return entries[-limit:]
+        return [e.model_copy() for e in entries[-limit:]]
 
     async def profile(self, user_id: str) -> dict[str, str]:
         return profile_of(sorted(self._entries.get(user_id, []), key=lambda e: e.created_at))
