@@ -1,5 +1,12 @@
-"""imagent: a context-aware image agent."""
+"""imagent: a context-aware image agent.
 
+from imagent import Agent
+result = Agent().run_sync("A chalkboard showing the result of 17 x 23, written large")
+"""
+
+__version__ = "0.1.0"  # before the imports below: modules of the package read it
+
+from imagent.agent.agent import Agent
 from imagent.core.types import (
     ChecklistItem,
     Evidence,
@@ -13,8 +20,10 @@ from imagent.core.types import (
     TraceEvent,
     Verdict,
 )
+from imagent.settings import Settings
 
 __all__ = [
+    "Agent",
     "ChecklistItem",
     "Evidence",
     "Gap",
@@ -23,8 +32,8 @@ __all__ = [
     "Request",
     "Result",
     "RunOptions",
+    "Settings",
     "Size",
     "TraceEvent",
     "Verdict",
 ]
-__version__ = "0.1.0"
