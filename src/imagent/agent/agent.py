@@ -115,13 +115,7 @@ class Agent:
             search=bk.resolve_search(self._search, s),
             memory=bk.resolve_memory(self._memory, s),
         )
-        built = [
-            backends.llm,
-            backends.renderer,
-            backends.search,
-            backends.memory,
-            *backends.judges,
-        ]
+        built = [llm, backends.renderer, backends.search, backends.memory, *backends.judges]
         backends.owned = [b for b in built if b is not None and all(b is not g for g in given)]
         if llm is not None:
             backends.llm = bk.BudgetedLLM(llm, tracer.usage, request.options.budget_llm_calls, s)
@@ -129,9 +123,8 @@ class Agent:
 
     async def _execute(self, result: Result, steps: tuple[str, ...], *, save: bool) -> Result:
         tracer = Tracer(result.run_id, result.usage, [self.on_event] if self.on_event else None)
-        backends = self._backends(
-            result.request, tracer
-        )  # bad ids fail here, before any run exists
+        # Bad ids and missing extras fail here, before a run folder exists.
+        backends = self._backends(result.request, tracer)
         if save:
             result.run_dir = str(self.store.run_dir(result))
             Path(result.run_dir).mkdir(parents=True, exist_ok=True)

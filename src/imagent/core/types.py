@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 MAX_PROMPT_CHARS = 8000
 MAX_CANDIDATES = 8
@@ -327,9 +327,3 @@ class Result(Record):
     def passed(self) -> bool:
         """True when the best candidate passed every checklist item it was judged on."""
         return self.best is not None and all(v.passed is not False for v in self.best.verdicts)
-
-    @model_validator(mode="after")
-    def _final_prompt_matches_spec(self) -> Result:
-        if self.spec is not None and self.spec.prompt and not self.final_prompt:
-            self.final_prompt = self.spec.prompt
-        return self
