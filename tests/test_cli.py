@@ -83,3 +83,28 @@ def test_doctor_fails_and_says_why_when_a_default_is_unknown(
     result = runner.invoke(app, ["doctor"])
     assert result.exit_code == 1
     assert "not ready" in result.stdout and "layout" in result.stdout
+
+
+def test_a_failed_run_is_resumed_from_the_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    from imagent.backends.renderer.fake import FakeRenderer
+
+    real_render = FakeRenderer.render
+    outage = {"left": 3}  # as many failures as retries: the first run fails
+
+    async def flaky(self: FakeRenderer, spec):  # type: ignore[no-untyped-def]
+        if outage["left"] > 0:
+            outage["left"] -= 1
+            from imagent.core.errors import BackendError
+
+            raise BackendError(self.id, "503 from the renderer", retryable=True)
+        return await real_render(self, spec)
+
+    monkeypatch.setattr(FakeRenderer, "render", flaky)
+    failed = runner.invoke(app, ["generate", "a red bicycle", *FAKES])
+    assert failed.exit_code == 1 and "imagent runs resume" in failed.output
+    run_id = failed.output.split("imagent runs resume ")[1].split()[0]
+    resumed = runner.invoke(app, ["runs", "resume", run_id, "--json"])
+    assert resumed.exit_code == 0, resumed.output
+    data = json.loads(resumed.stdout)
+    assert data["status"] == "done" and data["run_id"] == run_id and data["final_image"]
+    assert (data["renderer"], data["llm"], data["judges"]) == ("fake", "none", ["instruction"])

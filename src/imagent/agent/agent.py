@@ -80,11 +80,23 @@ class Agent:
         return await self._execute(result, PLAN_STEPS, save=False)
 
     async def resume(self, run_id: str) -> Result:
-        """Carry on a saved run from its first step not done."""
+        """Carry on a saved run from its first step not done, with the backends it used."""
         result = self.store.load(run_id)
         if result.status in (RunStatus.DONE, RunStatus.ASKED):
             return result
-        result = result.model_copy(update={"status": RunStatus.RUNNING, "error": None})
+        request = result.request
+        same_backends = {
+            "renderer": request.renderer or result.renderer or None,
+            "llm": request.llm or result.llm or None,
+            "judges": request.judges if request.judges is not None else result.judges or None,
+        }
+        result = result.model_copy(
+            update={
+                "status": RunStatus.RUNNING,
+                "error": None,
+                "request": request.model_copy(update=same_backends),
+            }
+        )
         return await self._execute(result, STEPS, save=True)
 
     def run_sync(self, request: Request | str, **fields: Any) -> Result:
@@ -132,6 +144,7 @@ class Agent:
         try:
             result.llm = backends.llm.id if backends.llm else bk.NO_LLM
             result.renderer = backends.renderer.id
+            result.judges = [judge.id for judge in backends.judges]
             for step in steps:
                 if step in result.completed_steps:
                     continue

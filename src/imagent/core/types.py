@@ -315,8 +315,9 @@ class Result(Record):
     best: Candidate | None = None
     final_prompt: str = ""
     final_image: str | None = None
-    renderer: str = ""
+    renderer: str = ""  # the ids this run used, so a resumed run uses them again
     llm: str = ""
+    judges: list[str] = Field(default_factory=list)
     usage: Usage = Field(default_factory=Usage)
     timings_s: dict[str, float] = Field(default_factory=dict)
     created_at: datetime = Field(default_factory=utcnow)
