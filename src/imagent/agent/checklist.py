@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 
+from imagent.agent import rules
 from imagent.core.types import ChecklistItem, ContextPlan, GenerationSpec, ItemKind, Request
 
 
 def literal_pattern(text: str) -> str:
     """A regex that finds `text` as written, with flexible spacing and word edges."""
-    words = [re.escape(w) for w in text.split()]
-    body = r"\s+".join(words)
+    body = rules.span_pattern(text)
     left = r"\b" if re.match(r"\w", text) else ""
     right = r"\b" if re.search(r"\w$", text) else ""
     return f"{left}{body}{right}"

@@ -157,5 +157,5 @@ def _may_answer(entry: str, span: str) -> bool:
     an earlier request that merely says "in my usual style" does not."""
     if not rules.contains_span(entry, span):
         return True
-    pattern = r"\s+".join(re.escape(w) for w in span.split()) + r"\s*(?:is|are|was|were|=|:|-)\s+\S"
+    pattern = rules.span_pattern(span) + r"\s*(?:is|are|was|were|=|:|-)\s+\S"
     return re.search(pattern, entry, re.IGNORECASE) is not None

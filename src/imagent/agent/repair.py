@@ -11,9 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from imagent.agent import rules
 from imagent.core.types import Candidate, ChecklistItem, GenerationSpec, TextBlock
-
-_QUOTED = re.compile(r"\"([^\"]+)\"")
 
 
 @dataclass(frozen=True)
@@ -43,7 +42,7 @@ def plan_repair(
     seeds = [(s + 7919 * round_index) % 2**31 for s in spec.seeds]
     if unstated:
         lines = [f"Must satisfy: {item.question}" for item in unstated]
-        quoted = [q for item in unstated for q in _QUOTED.findall(item.question)]
+        quoted = [q for item in unstated for q in rules.quoted_text(item.question)]
         prompt = "\n".join([spec.prompt, *lines])
         known = {block.text for block in spec.text}
         text = spec.text + [TextBlock(text=q, role="body") for q in quoted if q not in known]

@@ -206,10 +206,14 @@ def has_memory_cue(text: str) -> bool:
     return bool(_MEMORY_CUES.search(text))
 
 
+def span_pattern(span: str) -> str:
+    """A regex for `span` as written, whatever the spacing between its words."""
+    return r"\s+".join(re.escape(word) for word in span.split())
+
+
 def widen_span(prompt: str, span: str) -> str:
     """Include a cue the span leaves out: "128 and 256" → "the sum of 128 and 256"."""
-    pattern = r"\s+".join(re.escape(word) for word in span.split())
-    match = re.search(rf"{_CUE}{pattern}", prompt, re.IGNORECASE)
+    match = re.search(_CUE + span_pattern(span), prompt, re.IGNORECASE)
     return match.group(0) if match else span
 
 
@@ -224,5 +228,4 @@ def _normalised(text: str) -> str:
 
 def replace_span(text: str, span: str, value: str) -> str:
     """Replace `span` (case-insensitive, flexible spacing) with `value` once."""
-    pattern = r"\s+".join(re.escape(word) for word in span.split())
-    return re.sub(pattern, lambda _: value, text, count=1, flags=re.IGNORECASE)
+    return re.sub(span_pattern(span), lambda _: value, text, count=1, flags=re.IGNORECASE)
