@@ -88,7 +88,7 @@ def test_doctor_fails_and_says_why_when_a_default_is_unknown(
 def test_a_failed_run_is_resumed_from_the_cli(monkeypatch: pytest.MonkeyPatch) -> None:
     from imagent.backends.renderer.fake import FakeRenderer
 
-    real_render = FakeRenderer.render
+    real_attempt = FakeRenderer._attempt
     outage = {"left": 3}  # as many failures as retries: the first run fails
 
     async def flaky(self: FakeRenderer, spec):  # type: ignore[no-untyped-def]
@@ -97,9 +97,9 @@ def test_a_failed_run_is_resumed_from_the_cli(monkeypatch: pytest.MonkeyPatch) -
             from imagent.core.errors import BackendError
 
             raise BackendError(self.id, "503 from the renderer", retryable=True)
-        return await real_render(self, spec)
+        return await real_attempt(self, spec)
 
-    monkeypatch.setattr(FakeRenderer, "render", flaky)
+    monkeypatch.setattr(FakeRenderer, "_attempt", flaky)
     failed = runner.invoke(app, ["generate", "a red bicycle", *FAKES])
     assert failed.exit_code == 1 and "imagent runs resume" in failed.output
     run_id = failed.output.split("imagent runs resume ")[1].split()[0]

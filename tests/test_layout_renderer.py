@@ -23,6 +23,10 @@ SCIENCE_FAIR = [
 ]
 
 
+async def images_of(renderer: LayoutRenderer, spec: GenerationSpec) -> list[Image.Image]:
+    return [one.image for one in await renderer.render(spec)]
+
+
 def make_spec(
     text: list[TextBlock] | None = None,
     *,
@@ -86,7 +90,7 @@ def test_fonts_ship_inside_the_package() -> None:
 
 @pytest.mark.parametrize("size", [(64, 64), (2048, 512), (512, 2048), (333, 777), (1024, 1024)])
 async def test_one_rgb_image_per_seed_at_the_requested_size(size: tuple[int, int]) -> None:
-    images = await LayoutRenderer().render(make_spec(size=size, seeds=[3, 1, 2]))
+    images = await images_of(LayoutRenderer(), make_spec(size=size, seeds=[3, 1, 2]))
     assert len(images) == 3
     for image in images:
         assert image.mode == "RGB" and image.size == size
@@ -95,15 +99,15 @@ async def test_one_rgb_image_per_seed_at_the_requested_size(size: tuple[int, int
 @pytest.mark.parametrize("preset", PRESETS)
 async def test_same_seed_gives_identical_pixels(preset: str) -> None:
     spec = make_spec(style="chalkboard", seeds=[7, 7])
-    first, second = await LayoutRenderer(preset).render(spec)
-    (again,) = await LayoutRenderer(preset).render(make_spec(style="chalkboard", seeds=[7]))
+    first, second = await images_of(LayoutRenderer(preset), spec)
+    (again,) = await images_of(LayoutRenderer(preset), make_spec(style="chalkboard", seeds=[7]))
     assert first.tobytes() == second.tobytes() == again.tobytes()
 
 
 @pytest.mark.parametrize("preset", PRESETS)
 async def test_different_seeds_decorate_differently_but_keep_the_text(preset: str) -> None:
     spec = make_spec(seeds=[0, 1], size=(768, 512))
-    first, second = await LayoutRenderer(preset).render(spec)
+    first, second = await images_of(LayoutRenderer(preset), spec)
     changed = (
         ImageChops.difference(first, second).convert("L").point(lambda v: 255 if v > 24 else 0)
     )
@@ -173,7 +177,7 @@ def test_very_long_text_shrinks_wraps_and_never_raises() -> None:
 
 async def test_very_long_text_renders() -> None:
     text = [TextBlock(text="word " * 800, role="body"), TextBlock(text="x" * 3000, role="caption")]
-    (image,) = await LayoutRenderer("card").render(make_spec(text, size=(128, 128)))
+    (image,) = await images_of(LayoutRenderer("card"), make_spec(text, size=(128, 128)))
     assert image.size == (128, 128)
 
 
@@ -188,7 +192,7 @@ async def test_unicode_and_glyphs_missing_from_the_font_render() -> None:
         TextBlock(text="Grüße — café ½ Ω 東京 🎉 שלום \u200b\x00"),
         TextBlock(text="عربى", role="body"),
     ]
-    (image,) = await LayoutRenderer().render(make_spec(text))
+    (image,) = await images_of(LayoutRenderer(), make_spec(text))
     assert image.size == (512, 512)
 
 
@@ -198,7 +202,7 @@ async def test_no_text_draws_the_subject_as_a_modest_caption() -> None:
     assert [t.piece.text for t in layout.texts] == ["a quiet beach at dusk"]
     assert layout.texts[0].typeset.size < 0.08 * 512
     assert LayoutRenderer().plan(make_spec([])).texts == ()
-    (image,) = await LayoutRenderer().render(make_spec([]))
+    (image,) = await images_of(LayoutRenderer(), make_spec([]))
     assert image.size == (512, 512)
 
 
@@ -207,7 +211,7 @@ async def test_no_text_draws_the_subject_as_a_modest_caption() -> None:
 
 async def test_chalkboard_is_dark_green_with_light_text() -> None:
     spec = make_spec([TextBlock(text="391")], style="chalkboard", size=(512, 512))
-    (image,) = await LayoutRenderer().render(spec)
+    (image,) = await images_of(LayoutRenderer(), spec)
     r, g, b = median_colour(image)
     assert g > r and g > b and luminance((r, g, b)) < 0.12
     box = LayoutRenderer().plan(spec).texts[0].box
@@ -218,21 +222,21 @@ async def test_chalkboard_is_dark_green_with_light_text() -> None:
 
 async def test_colour_words_set_background_and_ink() -> None:
     spec = make_spec(brief="white text on a navy background")
-    (image,) = await LayoutRenderer().render(spec)
+    (image,) = await images_of(LayoutRenderer(), spec)
     r, g, b = median_colour(image)
     assert b > r and b > g and luminance((r, g, b)) < 0.06
     assert resolve_theme(spec).ink == (255, 255, 255)
 
 
 async def test_hex_code_in_the_style_sets_the_background() -> None:
-    (image,) = await LayoutRenderer().render(make_spec(style="#1a2b3c"))
+    (image,) = await images_of(LayoutRenderer(), make_spec(style="#1a2b3c"))
     assert all(abs(a - b) <= 10 for a, b in zip(median_colour(image), (26, 43, 60), strict=True))
 
 
 async def test_a_background_colour_named_in_the_text_beats_the_preset() -> None:
     spec = make_spec(brief="maths notes on a red chalkboard")
     assert resolve_theme(spec).name == "chalkboard"
-    (image,) = await LayoutRenderer().render(spec)
+    (image,) = await images_of(LayoutRenderer(), spec)
     r, g, b = median_colour(image)
     assert r > 2 * g and r > 2 * b
     dark_green = resolve_theme(make_spec(brief="a dark green chalkboard")).background
@@ -281,7 +285,7 @@ def test_theme_words(words: str, theme: str) -> None:
 )
 @pytest.mark.parametrize("preset", PRESETS)
 async def test_every_theme_renders_with_every_preset(style: str, preset: str) -> None:
-    (image,) = await LayoutRenderer(preset).render(make_spec(style=style, size=(320, 240)))
+    (image,) = await images_of(LayoutRenderer(preset), make_spec(style=style, size=(320, 240)))
     assert image.size == (320, 240)
 
 
@@ -324,7 +328,7 @@ def test_four_panels_make_a_two_by_two_grid_with_one_block_each() -> None:
 async def test_four_panels_show_gutters_between_them() -> None:
     spec = make_spec([TextBlock(text="A")], panels=4, size=(800, 800))
     layout = LayoutRenderer().plan(spec)
-    (image,) = await LayoutRenderer().render(spec)
+    (image,) = await images_of(LayoutRenderer(), spec)
     gutter_x = (layout.panels[0].x1 + layout.panels[1].x0) // 2
     inside_x = layout.panels[0].cx
     y = layout.panels[0].cy
@@ -374,7 +378,7 @@ async def test_ocr_reads_the_headline_on_a_chalkboard() -> None:
     spec = make_spec(
         [TextBlock(text="391")], style="chalkboard", brief="391 on a chalkboard", size=(1024, 1024)
     )
-    (image,) = await LayoutRenderer().render(spec)
+    (image,) = await images_of(LayoutRenderer(), spec)
     # RapidOCR splits glyphs taller than ~90 px into fragments; read it at 256 px wide.
     result, _ = rapidocr.RapidOCR()(np.asarray(image.resize((256, 256), Image.Resampling.LANCZOS)))
     assert "391" in "".join(text for _, text, _ in result or [])

@@ -192,3 +192,30 @@ async def test_bad_reference_image_is_a_clear_error_and_the_run_is_kept(
 
 def test_run_sync_works_without_an_event_loop(settings: Settings) -> None:
     assert agent(settings).run_sync("a red bicycle").status is RunStatus.DONE
+
+
+async def test_backends_built_from_ids_live_as_long_as_the_agent(settings: Settings) -> None:
+    async with agent(settings, memory="fake") as kept:
+        await kept.run("a red bicycle for my son", seed=1)
+        memory = kept._pool.memory("fake")
+        assert memory is not None and len(await memory.history("default")) == 2
+        await kept.run("a blue bicycle", seed=1)
+        assert kept._pool.memory("fake") is memory and len(await memory.history("default")) == 4
+
+
+async def test_an_agent_without_async_with_closes_its_backends_after_each_run(
+    settings: Settings,
+) -> None:
+    closed: list[str] = []
+    one_off = agent(settings, memory="fake")
+    first = one_off._pool.memory("fake")
+    assert first is not None
+    original = first.aclose
+
+    async def tracked() -> None:
+        closed.append("memory")
+        await original()
+
+    first.aclose = tracked  # type: ignore[method-assign]
+    await one_off.run("a red bicycle", seed=1)
+    assert closed == ["memory"] and one_off._pool.memory("fake") is not first

@@ -4,7 +4,7 @@ import pytest
 from PIL import Image
 
 from imagent import registry
-from imagent.backends.renderer.base import Renderer
+from imagent.backends.renderer.base import RenderedImage, Renderer
 from imagent.core.types import GenerationSpec, Size, TextBlock
 from imagent.settings import Settings
 
@@ -37,25 +37,27 @@ def spec(
     )
 
 
-async def test_one_image_per_seed_at_the_spec_size(renderer: Renderer) -> None:
+async def test_one_render_record_per_seed_at_the_spec_size(renderer: Renderer) -> None:
     s = spec(renderer)
-    images = await renderer.render(s)
-    assert len(images) == len(s.seeds)
-    assert all(
-        isinstance(i, Image.Image) and i.size == (s.size.width, s.size.height) for i in images
-    )
+    rendered = await renderer.render(s)
+    assert len(rendered) == len(s.seeds)
+    for one, seed in zip(rendered, s.seeds, strict=True):
+        assert isinstance(one, RenderedImage) and isinstance(one.image, Image.Image)
+        assert one.image.size == (s.size.width, s.size.height)
+        assert one.seed == (seed if renderer.supports_seed else None) or one.seed is not None
+        assert one.cost_usd >= 0
 
 
 async def test_same_seed_same_pixels(renderer: Renderer) -> None:
     first = await renderer.render(spec(renderer, seeds=[42]))
     second = await renderer.render(spec(renderer, seeds=[42]))
-    assert first[0].tobytes() == second[0].tobytes()
+    assert first[0].image.tobytes() == second[0].image.tobytes()
 
 
 async def test_smallest_size_renders(renderer: Renderer) -> None:
     s = spec(renderer, renderer.min_side, renderer.min_side, seeds=[3])
-    [image] = await renderer.render(s)
-    assert image.size == (s.size.width, s.size.height)
+    [one] = await renderer.render(s)
+    assert one.image.size == (s.size.width, s.size.height)
 
 
 def test_fit_size_stays_within_the_renderers_limits(renderer: Renderer) -> None:

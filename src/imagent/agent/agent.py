@@ -41,6 +41,9 @@ class Agent:
     """Plans, grounds, composes, renders, judges and repairs image requests.
 
     Backends may be given as objects or string ids; a `Request` may override the ids per run.
+    Backends built from ids live as long as the agent: use `async with Agent() as agent:` (or
+    call `aclose()`) to keep their connections across runs. An agent used without `async
+    with` closes them when no run is left in flight.
     """
 
     def __init__(
@@ -66,6 +69,21 @@ class Agent:
         self.on_event = on_event
         self.today = today
         self.store = RunStore(self.settings.runs_dir)
+        self._pool = bk.BackendPool(self.settings)
+        self._entered = False
+        self._in_flight = 0
+
+    async def __aenter__(self) -> Agent:
+        self._entered = True
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._entered = False
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close every backend this agent built from an id (clients, files, connections)."""
+        await self._pool.aclose()
 
     # -- public API -----------------------------------------------------------------
 
@@ -114,26 +132,30 @@ class Agent:
         return Result(run_id=new_run_id(now), request=request, created_at=now)
 
     def _backends(self, request: Request, tracer: Tracer) -> bk.Backends:
-        s = self.settings
-        given: list[Any] = [self._llm, self._renderer, self._search, self._memory, *self._judges]
-        llm = bk.resolve_llm(request.llm or self._llm, s)
+        pool = self._pool
+        llm = pool.llm(request.llm or self._llm)
         judges: list[Judge | str] = (
             [*request.judges] if request.judges is not None else self._judges
         )
-        backends = bk.Backends(
-            llm=llm,
-            renderer=bk.resolve_renderer(request.renderer or self._renderer, s),
-            judges=bk.resolve_judges(judges, s),
-            search=bk.resolve_search(self._search, s),
-            memory=bk.resolve_memory(self._memory, s),
+        budget = request.options.budget_llm_calls
+        return bk.Backends(
+            llm=bk.BudgetedLLM(llm, tracer.usage, budget, self.settings) if llm else None,
+            renderer=pool.renderer(request.renderer or self._renderer),
+            judges=pool.judges(judges),
+            search=pool.search(self._search),
+            memory=pool.memory(self._memory),
         )
-        built = [llm, backends.renderer, backends.search, backends.memory, *backends.judges]
-        backends.owned = [b for b in built if b is not None and all(b is not g for g in given)]
-        if llm is not None:
-            backends.llm = bk.BudgetedLLM(llm, tracer.usage, request.options.budget_llm_calls, s)
-        return backends
 
     async def _execute(self, result: Result, steps: tuple[str, ...], *, save: bool) -> Result:
+        self._in_flight += 1
+        try:
+            return await self._execute_steps(result, steps, save=save)
+        finally:
+            self._in_flight -= 1
+            if not self._entered and self._in_flight == 0:
+                await self._pool.aclose()
+
+    async def _execute_steps(self, result: Result, steps: tuple[str, ...], *, save: bool) -> Result:
         tracer = Tracer(result.run_id, result.usage, [self.on_event] if self.on_event else None)
         # Bad ids and missing extras fail here, before a run folder exists.
         backends = self._backends(result.request, tracer)
@@ -162,8 +184,6 @@ class Agent:
                 self.store.save(result)
                 raise RunFailedError(result.run_id, exc, result) from exc
             raise
-        finally:
-            await backends.aclose()
         if save:
             self.store.save(result)
         return result

@@ -13,13 +13,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
-
 from imagent import __version__
 from imagent.agent import backends as bk
 from imagent.agent.judging import best_of, judge_candidate
 from imagent.agent.repair import plan_repair
 from imagent.agent.trace import Tracer
+from imagent.backends.renderer.base import RenderedImage
 from imagent.core.types import Candidate, GenerationSpec, Result, Round
 from imagent.runs.png import save_png
 from imagent.settings import Settings
@@ -40,11 +39,13 @@ async def render_rounds(
         index = len(result.rounds)
         previous = result.rounds[-1] if result.rounds else None
         spec = result.spec
-        images = await _render_with_retries(backends, spec, settings)
+        rendered = await backends.renderer.render(spec)
+        for one in rendered:
+            tracer.usage.add_render(one.cost_usd)
         candidates = await asyncio.gather(
             *(
-                _candidate(result, spec, backends, tracer, index, k, seed, image)
-                for k, (seed, image) in enumerate(zip(spec.seeds, images, strict=False))
+                _candidate(result, spec, backends, tracer, index, k, one)
+                for k, one in enumerate(rendered)
             )
         )
         result.rounds.append(
@@ -69,15 +70,6 @@ async def render_rounds(
     _keep_final_image(result)
 
 
-async def _render_with_retries(
-    backends: bk.Backends, spec: GenerationSpec, settings: Settings
-) -> list[Image.Image]:
-    async for attempt in bk.retrying(settings):
-        with attempt:
-            return await backends.renderer.render(spec)
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
 async def _candidate(
     result: Result,
     spec: GenerationSpec,
@@ -85,19 +77,27 @@ async def _candidate(
     tracer: Tracer,
     round_index: int,
     k: int,
-    seed: int,
-    image: Image.Image,
+    rendered: RenderedImage,
 ) -> Candidate:
-    candidate = Candidate(index=k, round=round_index, seed=seed)
+    candidate = Candidate(
+        index=k,
+        round=round_index,
+        seed=rendered.seed,
+        revised_prompt=rendered.revised_prompt,
+        request_id=rendered.request_id,
+        cost_usd=rendered.cost_usd,
+    )
+    image = rendered.image
     if result.run_dir:
         path = Path(result.run_dir) / f"round_{round_index:02d}" / f"candidate_{k}.png"
-        await asyncio.to_thread(save_png, image, path, png_record(result, spec, seed))
+        record = png_record(result, spec, rendered.seed)
+        await asyncio.to_thread(save_png, image, path, record)
         candidate.path = str(path)
         tracer.emit("render", "render", f"round {round_index} candidate {k}", {"path": str(path)})
     return await judge_candidate(candidate, image, result.checklist, spec, backends.judges, tracer)
 
 
-def png_record(result: Result, spec: GenerationSpec, seed: int) -> dict[str, Any]:
+def png_record(result: Result, spec: GenerationSpec, seed: int | None) -> dict[str, Any]:
     """What a PNG says about how it was made."""
     return {
         "run_id": result.run_id,

@@ -9,7 +9,7 @@ import json_repair
 from pydantic import BaseModel, ValidationError
 
 from imagent.agent.trace import Tracer
-from imagent.backends.llm.base import LLM, Message
+from imagent.backends.llm.base import LLM, Message, text_of
 from imagent.core.errors import StructuredOutputError
 
 T = TypeVar("T", bound=BaseModel)
@@ -26,7 +26,7 @@ def _parse(text: str, model: type[T]) -> T:
 def _with_schema_hint(messages: list[Message], schema: dict[str, Any]) -> list[Message]:
     hint = f"\nAnswer with one JSON object only, matching this JSON schema:\n{json.dumps(schema)}"
     first = messages[0]
-    return [{"role": first["role"], "content": first["content"] + hint}, *messages[1:]]
+    return [{"role": first["role"], "content": text_of(first["content"]) + hint}, *messages[1:]]
 
 
 async def complete_structured(

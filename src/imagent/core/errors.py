@@ -37,12 +37,67 @@ class MissingExtraError(ImagentError):
 
 
 class BackendError(ImagentError):
-    """A backend failed after its retries; `retryable` says whether trying later may help."""
+    """A backend call failed; `retryable` says whether trying again may help.
 
-    def __init__(self, backend_id: str, message: str, *, retryable: bool = False):
-        super().__init__(f"{backend_id}: {message}")
+    `status` is the provider's HTTP status, `code` its error code, `request_id` its id for
+    the call (quote it to the provider's support), `retry_after` the seconds it asked us to
+    wait. None of these ever carries a key.
+    """
+
+    def __init__(
+        self,
+        backend_id: str,
+        message: str,
+        *,
+        retryable: bool = False,
+        status: int | None = None,
+        code: str | None = None,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+    ):
+        detail = ", ".join(
+            part
+            for part in (
+                f"HTTP {status}" if status else "",
+                f"code {code}" if code else "",
+                f"request id {request_id}" if request_id else "",
+            )
+            if part
+        )
+        super().__init__(f"{backend_id}: {message}" + (f" ({detail})" if detail else ""))
         self.backend_id = backend_id
+        self.message = message
         self.retryable = retryable
+        self.status = status
+        self.code = code
+        self.request_id = request_id
+        self.retry_after = retry_after
+
+
+class RateLimitedError(BackendError):
+    """The provider said to slow down (HTTP 429) and retries were spent."""
+
+
+class ModerationError(BackendError):
+    """The provider refused the content (a moderation decision). Never retried: change the
+    request instead."""
+
+
+class AuthError(BackendError):
+    """The provider rejected the key (HTTP 401/403). Never retried."""
+
+
+class OutcomeUnknownError(BackendError):
+    """A paid call was sent but its outcome is unknown (a timeout after submit). It is not
+    re-submitted blindly, so nothing is paid twice; `task_id` says what to look up."""
+
+    def __init__(self, backend_id: str, message: str, *, task_id: str | None = None, **kw: object):
+        super().__init__(backend_id, message, **kw)  # type: ignore[arg-type]
+        self.task_id = task_id
+
+
+class DeadlineExceededError(BackendError):
+    """The run's deadline passed before a backend call (or its retries) could finish."""
 
 
 class StructuredOutputError(BackendError):

@@ -12,7 +12,14 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    computed_field,
+    field_validator,
+    model_validator,
+)
 
 MAX_PROMPT_CHARS = 8000
 MAX_CANDIDATES = 8
@@ -83,6 +90,7 @@ class Evidence(Record):
     title: str = ""
     url: str | None = None
     snippet: str = ""
+    date: str | None = None  # when the source says it was published or updated (YYYY-MM-DD)
     retrieved_at: datetime = Field(default_factory=utcnow)
 
 
@@ -131,6 +139,7 @@ class RunOptions(Record):
     mode: AskMode = AskMode.FILL
     search: bool = True
     budget_llm_calls: int = Field(default=12, ge=1, le=200)
+    deadline_s: float | None = Field(default=None, gt=0, le=86400)  # whole run, retries included
 
 
 class Size(Record):
@@ -238,8 +247,11 @@ class GenerationSpec(Record):
 class Candidate(Record):
     index: int
     round: int = 0
-    seed: int
+    seed: int | None  # the seed the renderer used; None when it takes none
     path: str | None = None
+    revised_prompt: str | None = None  # the provider's own rewrite of the prompt, if any
+    request_id: str | None = None
+    cost_usd: float = 0.0
     verdicts: list[Verdict] = Field(default_factory=list)
     score: float = 0.0  # share of checklist items passed
 
@@ -268,18 +280,41 @@ class ModelCall(Record):
 
 
 class Usage(Record):
+    """What a run spent: model calls and tokens, renders, and their cost in USD."""
+
     llm_calls: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
-    cost_usd: float = 0.0
+    llm_cost_usd: float = 0.0
+    renders: int = 0  # images rendered (candidates), every round
+    render_cost_usd: float = 0.0
     calls_by_step: dict[str, int] = Field(default_factory=dict)
 
     def add(self, call: ModelCall) -> None:
         self.llm_calls += 1
         self.input_tokens += call.input_tokens
         self.output_tokens += call.output_tokens
-        self.cost_usd += call.cost_usd
+        self.llm_cost_usd += call.cost_usd
         self.calls_by_step[call.step] = self.calls_by_step.get(call.step, 0) + 1
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derived_total(cls, data: Any) -> Any:
+        """`cost_usd` is derived; a run file written before renders were costed has only it."""
+        if isinstance(data, dict) and "cost_usd" in data:
+            data = dict(data)
+            total = data.pop("cost_usd")
+            data.setdefault("llm_cost_usd", total)
+        return data
+
+    def add_render(self, cost_usd: float) -> None:
+        self.renders += 1
+        self.render_cost_usd += cost_usd
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def cost_usd(self) -> float:
+        return round(self.llm_cost_usd + self.render_cost_usd, 6)
 
     @property
     def tokens(self) -> int:

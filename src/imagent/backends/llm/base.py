@@ -3,15 +3,44 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar, Literal, TypedDict
+from typing import Any, ClassVar, Literal, NotRequired, TypedDict
 
 from imagent.backends.base import Backend
 from imagent.core.types import Record
 
+Tier = Literal["small", "capable"]
+
+
+class TextPart(TypedDict):
+    type: Literal["text"]
+    text: str
+
+
+class ImageURL(TypedDict):
+    url: str  # https://... or data:image/png;base64,...
+    detail: NotRequired[Literal["auto", "low", "high"]]
+
+
+class ImagePart(TypedDict):
+    type: Literal["image_url"]
+    image_url: ImageURL
+
+
+Content = str | list[TextPart | ImagePart]
+
 
 class Message(TypedDict):
+    """A chat message in the OpenAI shape: text, or content parts (text and images)."""
+
     role: Literal["system", "user", "assistant"]
-    content: str
+    content: Content
+
+
+def text_of(content: Content) -> str:
+    """The text of a message's content, parts joined by newlines (images left out)."""
+    if isinstance(content, str):
+        return content
+    return "\n".join(part["text"] for part in content if part["type"] == "text")
 
 
 class Completion(Record):
@@ -26,6 +55,10 @@ class LLM(Backend, ABC):
 
     kind: ClassVar[str] = "llm"
     supports_json_schema: ClassVar[bool] = False  # schema-constrained decoding
+    supports_images: ClassVar[bool] = False  # accepts image content parts (a vision model)
+    # "capable" models write the whole plan in one call; "small" ones get a short schema and
+    # rules help them. Settings may override it per run (`planner_tier`).
+    tier: Tier = "small"
     usd_per_million_input: ClassVar[float] = 0.0
     usd_per_million_output: ClassVar[float] = 0.0
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from imagent.backends.llm.base import LLM, Completion, Message
+from imagent.backends.llm.base import LLM, Completion, Message, Tier, text_of
 from imagent.core.errors import BackendError
 from imagent.settings import Settings
 
@@ -49,8 +49,10 @@ class FakeLLM(LLM):
         *,
         responses: list[Answer] | None = None,
         function: AnswerFunction | None = None,
+        tier: Tier = "small",
     ) -> None:
         super().__init__(model, settings)
+        self.tier = tier
         self.responses = list(responses or [])
         self.function = function
         self.calls: list[tuple[list[Message], dict[str, Any] | None]] = []
@@ -77,5 +79,5 @@ class FakeLLM(LLM):
         if isinstance(answer, Exception):
             raise BackendError(self.id, str(answer))
         text = answer if isinstance(answer, str) else json.dumps(answer)
-        words = sum(len(m["content"].split()) for m in messages)
+        words = sum(len(text_of(m["content"]).split()) for m in messages)
         return Completion(text=text, input_tokens=words, output_tokens=len(text.split()))

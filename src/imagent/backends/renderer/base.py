@@ -1,14 +1,30 @@
-"""The Renderer backend kind: a GenerationSpec in, one image per seed out."""
+"""The Renderer backend kind: a GenerationSpec in, one render record per seed out."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from typing import ClassVar
 
 from PIL import Image
 
 from imagent.backends.base import Backend
 from imagent.core.types import GenerationSpec, Size
+
+
+@dataclass
+class RenderedImage:
+    """One image and what the provider said about it.
+
+    `seed` is the seed the provider actually used (None when it takes no seed or does not
+    say); `revised_prompt` is the provider's own rewrite of the prompt, when it made one.
+    """
+
+    image: Image.Image
+    seed: int | None = None
+    revised_prompt: str | None = None
+    request_id: str | None = None
+    cost_usd: float = 0.0
 
 
 class Renderer(Backend, ABC):
@@ -24,12 +40,12 @@ class Renderer(Backend, ABC):
     supports_negative_prompt: ClassVar[bool] = False
     supports_edit: ClassVar[bool] = False
     supports_reference_images: ClassVar[bool] = False
-    exact_text: ClassVar[bool] = (
-        False  # draws `spec.text` verbatim (a compositor, not a diffusion model)
-    )
+    exact_text: ClassVar[bool] = False  # draws `spec.text` verbatim (a compositor)
+    photographic: ClassVar[bool] = True  # can draw scenes and photographs, not only layouts
+    max_concurrency: ClassVar[int] = 4  # renders of one backend instance in flight at once
 
     @abstractmethod
-    async def render(self, spec: GenerationSpec) -> list[Image.Image]:
+    async def render(self, spec: GenerationSpec) -> list[RenderedImage]:
         """Render one image for each seed in `spec.seeds`, in that order."""
 
     def fit_size(self, size: Size) -> Size:

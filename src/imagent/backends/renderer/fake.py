@@ -6,7 +6,8 @@ import hashlib
 
 from PIL import Image, ImageDraw, ImageFont
 
-from imagent.backends.renderer.base import Renderer
+from imagent.backends.renderer.base import RenderedImage, Renderer
+from imagent.backends.retry import RetryPolicy, call_with_retries
 from imagent.core.errors import BackendError
 from imagent.core.types import GenerationSpec
 from imagent.settings import Settings
@@ -23,12 +24,18 @@ class FakeRenderer(Renderer):
         self.fail_first = fail_first
         self.specs: list[GenerationSpec] = []
 
-    async def render(self, spec: GenerationSpec) -> list[Image.Image]:
+    async def render(self, spec: GenerationSpec) -> list[RenderedImage]:
+        """Like a hosted provider, it retries its own transient failures."""
+        return await call_with_retries(
+            lambda: self._attempt(spec), RetryPolicy.from_settings(self.settings)
+        )
+
+    async def _attempt(self, spec: GenerationSpec) -> list[RenderedImage]:
         self.specs.append(spec)
         if self.fail_first > 0:
             self.fail_first -= 1
-            raise BackendError(self.id, "simulated outage", retryable=True)
-        return [self._one(spec, seed) for seed in spec.seeds]
+            raise BackendError(self.id, "simulated outage", retryable=True, status=503)
+        return [RenderedImage(self._one(spec, seed), seed=seed) for seed in spec.seeds]
 
     def _one(self, spec: GenerationSpec, seed: int) -> Image.Image:
         digest = hashlib.sha256(f"{spec.prompt}|{seed}".encode()).digest()

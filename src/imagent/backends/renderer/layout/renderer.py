@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from PIL import Image
 
-from imagent.backends.renderer.base import Renderer
+from imagent.backends.renderer.base import RenderedImage, Renderer
 from imagent.backends.renderer.layout.background import paint_background
 from imagent.backends.renderer.layout.decor import paint_back, paint_front
 from imagent.backends.renderer.layout.paint import paint_rules, paint_surfaces, paint_texts
@@ -46,6 +46,7 @@ class LayoutRenderer(Renderer):
 
     provider: ClassVar[str] = "layout"
     exact_text: ClassVar[bool] = True
+    photographic: ClassVar[bool] = False  # layouts and type; a photograph comes out abstract
     supports_seed: ClassVar[bool] = True
     max_prompt_chars: ClassVar[int] = 4000
     sizes: ClassVar[tuple[tuple[int, int], ...] | None] = None
@@ -66,7 +67,10 @@ class LayoutRenderer(Renderer):
         """The geometry `render` would draw for `seed`: text boxes, sizes, surfaces, panels."""
         return plan_layout(spec, self.preset, seed, resolve_theme(spec))
 
-    async def render(self, spec: GenerationSpec) -> list[Image.Image]:
+    async def render(self, spec: GenerationSpec) -> list[RenderedImage]:
         """One image per seed, in order; the drawing runs in worker threads."""
         jobs = (asyncio.to_thread(compose, spec, self.preset, seed) for seed in spec.seeds)
-        return list(await asyncio.gather(*jobs))
+        images = await asyncio.gather(*jobs)
+        return [
+            RenderedImage(image, seed=seed) for image, seed in zip(images, spec.seeds, strict=True)
+        ]
