@@ -28,3 +28,16 @@ def test_env_beats_toml(_isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -
 
 def test_home_comes_from_imagent_home(_isolated_home: Path) -> None:
     assert Settings().runs_dir == _isolated_home / "runs"
+
+
+def test_provider_sections_come_from_the_toml_file(_isolated_home: Path) -> None:
+    _isolated_home.mkdir(parents=True)
+    (_isolated_home / "config.toml").write_text(
+        '[providers.openai]\nbase_url = "http://127.0.0.1:8000/v1"\nconcurrency = 2\n'
+        '[providers.openai.prices."gpt-4o-mini"]\ninput_per_mtok = 0.15\n'
+    )
+    s = Settings()
+    openai = s.provider("openai")
+    assert (openai.base_url, openai.concurrency) == ("http://127.0.0.1:8000/v1", 2)
+    assert openai.prices["gpt-4o-mini"].input_per_mtok == 0.15
+    assert s.provider("dashscope").base_url is None  # defaults when the file has no section

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import platformdirs
-from pydantic import Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -34,6 +34,35 @@ def _config_file() -> Path:
     return Path(env).expanduser() if env else default_home() / "config.toml"
 
 
+class Price(BaseModel):
+    """What one model costs, in USD: per million tokens (LLMs) and per image (renderers)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    input_per_mtok: float = Field(default=0.0, ge=0)
+    output_per_mtok: float = Field(default=0.0, ge=0)
+    per_image: float = Field(default=0.0, ge=0)
+
+
+class ProviderSettings(BaseModel):
+    """One hosted provider's section, `[providers.<name>]` in config.toml.
+
+    Every field is optional: a provider fills in its own defaults (its base URL, the env var
+    its SDK reads the key from, its price table). `prices` entries override the built-in
+    table per model; `options` holds provider-specific settings.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_url: str | None = None
+    api_key_env: str | None = None  # the env var that holds the key (never the key itself)
+    timeout_s: float = Field(default=120.0, gt=0)
+    connect_timeout_s: float = Field(default=10.0, gt=0)
+    concurrency: int = Field(default=4, ge=1, le=64)
+    prices: dict[str, Price] = Field(default_factory=dict)
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
 class Settings(BaseSettings):
     """Defaults for every run; a `Request` may override the backend ids per run."""
 
@@ -50,6 +79,11 @@ class Settings(BaseSettings):
     llm_threads: int | None = None
     retries: int = 3  # attempts for a backend call that failed in a retryable way
     retry_wait_s: float = 1.0  # first backoff; doubles each attempt
+    providers: dict[str, ProviderSettings] = Field(default_factory=dict)
+
+    def provider(self, name: str) -> ProviderSettings:
+        """The `[providers.<name>]` section, or its defaults when the file has none."""
+        return self.providers.get(name) or ProviderSettings()
 
     @field_validator("judges", mode="before")
     @classmethod
