@@ -1,9 +1,7 @@
 from typing import ClassVar
 
-from PIL import Image
-
 from imagent.agent.compose import compose_spec
-from imagent.backends.renderer.base import Renderer
+from imagent.backends.renderer.base import RenderedImage, Renderer
 from imagent.backends.renderer.fake import FakeRenderer
 from imagent.core.types import (
     ContextPlan,
@@ -59,7 +57,7 @@ class TinyRenderer(Renderer):
     sizes: ClassVar[tuple[tuple[int, int], ...] | None] = ((1328, 1328), (1664, 928), (928, 1664))
     max_candidates: ClassVar[int] = 1
 
-    async def render(self, spec: GenerationSpec) -> list[Image.Image]:
+    async def render(self, spec: GenerationSpec) -> list[RenderedImage]:
         return []
 
 
@@ -72,7 +70,7 @@ def test_prompt_fits_the_renderer_limit_and_keeps_every_fact() -> None:
     assert len(spec.prompt) <= 60
     assert "391" in spec.prompt
     coverage = [e for e in t.events if "facts" in e.message]
-    assert coverage and coverage[-1].data["missing"] == []
+    assert coverage and coverage[-1].payload.missing == []  # type: ignore[union-attr]
 
 
 def test_size_snaps_to_what_the_renderer_offers_and_says_so() -> None:

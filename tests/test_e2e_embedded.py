@@ -32,8 +32,9 @@ def test_generate_chalkboard_reads_391(tmp_path: Path) -> None:
     reason = [g for g in data["gaps"] if g["route"] == "reason"]
     assert reason and reason[0]["resolution"] == "391" and reason[0]["status"] == "resolved"
     assert "391" in data["final_prompt"] and "17 x 23" not in data["final_prompt"]
-    verdicts = {v["item_id"]: v for v in data["best"]["verdicts"]}
-    text_items = [i for i in data["checklist"] if i["kind"] == "text"]
+    [task] = data["tasks"]
+    verdicts = {v["item_id"]: v for v in task["best"]["verdicts"]}
+    text_items = [i for i in task["checklist"] if i["kind"] == "text"]
     assert text_items and all(verdicts[i["id"]]["passed"] for i in text_items)
     assert any(
         "ocr" in verdicts[i["id"]]["judge"] for i in text_items

@@ -120,11 +120,10 @@ async def test_injected_instructions_in_search_results_are_never_resolutions() -
     assert "Ignore" not in (g.resolution or "")
 
 
-async def test_search_gap_without_backend_is_unresolved_with_a_warning() -> None:
+async def test_search_gap_without_backend_is_unresolved() -> None:
     c = ctx(Request(prompt="p"))
     [g] = await ground_gaps([gap(GapRoute.SEARCH, "tomorrow's weather")], c)
-    assert g.status is GapStatus.UNRESOLVED
-    assert any("IMAGENT_SEARCH" in e.message for e in c.tracer.events if e.kind == "warning")
+    assert g.status is GapStatus.UNRESOLVED and g.resolution is None
 
 
 async def test_search_disabled_by_the_request_is_not_called() -> None:

@@ -7,6 +7,7 @@ result = Agent().run_sync("A chalkboard showing the result of 17 x 23, written l
 __version__ = "0.1.0"  # before the imports below: modules of the package read it
 
 from imagent.agent.agent import Agent
+from imagent.core.events import TraceEvent
 from imagent.core.types import (
     ChecklistItem,
     Evidence,
@@ -17,7 +18,7 @@ from imagent.core.types import (
     Result,
     RunOptions,
     Size,
-    TraceEvent,
+    Task,
     Verdict,
 )
 from imagent.settings import Settings
@@ -34,6 +35,7 @@ __all__ = [
     "RunOptions",
     "Settings",
     "Size",
+    "Task",
     "TraceEvent",
     "Verdict",
 ]

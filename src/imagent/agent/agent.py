@@ -1,35 +1,32 @@
 """The agent: a plain async state machine over a `Result`.
 
-Steps run in order — load, plan, ground, compose, render (render → judge → repair rounds,
-see `rounds`), remember — and the Result is saved after each, so a run that fails half-way keeps what it
-did and `resume` carries on from the first step not done.
+Steps run in order — load, plan, ground, compose, render (the task graph: render → judge →
+repair rounds per task, see `graph` and `rounds`), remember — and the Result is saved after
+each, so a run that stops half-way keeps what it did and `resume` carries on from the first
+step (and task) not done. Any exception or interruption saves the run as failed or
+interrupted, never left `running`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import secrets
 import time
-from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from imagent.agent import backends as bk
-from imagent.agent.checklist import build_checklist
-from imagent.agent.compose import compose_spec
-from imagent.agent.ground import GroundContext, ground_gaps
-from imagent.agent.inputs import check_image
-from imagent.agent.plan import make_plan
-from imagent.agent.rounds import render_rounds
-from imagent.agent.trace import EventCallback, Tracer
+from imagent.agent.steps import STEP_HANDLERS, RunContext
+from imagent.agent.trace import EventCallback, Tracer, last_seq
 from imagent.backends.judge.base import Judge
 from imagent.backends.llm.base import LLM
 from imagent.backends.renderer.base import Renderer
+from imagent.backends.retry import run_deadline
 from imagent.backends.search.base import Search
-from imagent.core.errors import ImagentError, RunFailedError, StructuredOutputError
-from imagent.core.types import GapStatus, Request, Result, RunStatus, utcnow
-from imagent.memory.base import Memory, MemoryEntry
+from imagent.core.errors import ImagentError, RunFailedError
+from imagent.core.events import Finished
+from imagent.core.types import Request, Result, RunStatus, utcnow
+from imagent.memory.base import Memory
 from imagent.runs.store import RunStore, new_run_id
 from imagent.settings import Settings
 
@@ -102,11 +99,12 @@ class Agent:
         result = self.store.load(run_id)
         if result.status in (RunStatus.DONE, RunStatus.ASKED):
             return result
+        result.error = None
         request = result.request
         same_backends = {
-            "renderer": request.renderer or result.renderer or None,
-            "llm": request.llm or result.llm or None,
-            "judges": request.judges if request.judges is not None else result.judges or None,
+            "renderer": request.renderer or self._unless_mine(result.renderer, self._renderer),
+            "llm": request.llm or self._unless_mine(result.llm, self._llm),
+            "judges": request.judges if request.judges is not None else self._same_judges(result),
         }
         result = result.model_copy(
             update={
@@ -116,6 +114,18 @@ class Agent:
             }
         )
         return await self._execute(result, STEPS, save=True)
+
+    @staticmethod
+    def _unless_mine(recorded: str, mine: object) -> str | None:
+        """The id a run recorded, unless this agent's own backend has that id already."""
+        if not recorded:
+            return None
+        mine_id = mine if isinstance(mine, str) else getattr(mine, "id", None)
+        return None if mine_id == recorded else recorded
+
+    def _same_judges(self, result: Result) -> list[str] | None:
+        mine = [j if isinstance(j, str) else j.id for j in self._judges]
+        return None if not result.judges or mine == result.judges else result.judges
 
     def run_sync(self, request: Request | str, **fields: Any) -> Result:
         """`run` for code without an event loop."""
@@ -156,110 +166,77 @@ class Agent:
                 await self._pool.aclose()
 
     async def _execute_steps(self, result: Result, steps: tuple[str, ...], *, save: bool) -> Result:
-        tracer = Tracer(result.run_id, result.usage, [self.on_event] if self.on_event else None)
         # Bad ids and missing extras fail here, before a run folder exists.
+        start_seq = 0
+        if save and result.run_dir:
+            start_seq = last_seq(Path(result.run_dir) / "trace.jsonl") + 1
+        callbacks = [self.on_event] if self.on_event else None
+        tracer = Tracer(result.run_id, result.usage, callbacks, start_seq=start_seq)
         backends = self._backends(result.request, tracer)
+        ctx = RunContext(
+            result=result,
+            backends=backends,
+            tracer=tracer,
+            settings=self.settings,
+            today=self.today or date.today(),
+            store=self.store if save else None,
+        )
         if save:
-            result.run_dir = str(self.store.run_dir(result))
+            result.run_dir = str(
+                self.store.run_dir(result) if not result.run_dir else result.run_dir
+            )
             Path(result.run_dir).mkdir(parents=True, exist_ok=True)
-            tracer.sink = Path(result.run_dir) / "trace.jsonl"
+            tracer.write_to(Path(result.run_dir) / "trace.jsonl")
         try:
-            result.llm = backends.llm.id if backends.llm else bk.NO_LLM
-            result.renderer = backends.renderer.id
-            result.judges = [judge.id for judge in backends.judges]
-            for step in steps:
-                if step in result.completed_steps:
-                    continue
-                await self._step(step, result, backends, tracer)
-                if save:
-                    self.store.save(result)
-                if result.status is RunStatus.ASKED:
-                    break
-            if result.status is RunStatus.RUNNING:
-                result.status = RunStatus.DONE
-        except ImagentError as exc:
-            result.status, result.error = RunStatus.FAILED, str(exc)
-            tracer.emit("run", "error", str(exc))
-            if save:
-                self.store.save(result)
+            with run_deadline(result.request.options.deadline_s):
+                await self._steps(ctx, steps)
+        except BaseException as exc:
+            await self._stopped(ctx, exc)
+            if save and isinstance(exc, Exception):
                 raise RunFailedError(result.run_id, exc, result) from exc
-            raise
-        if save:
-            self.store.save(result)
+            raise  # an interruption, or a plan that was never saved
+        await tracer.aclose()
         return result
 
-    async def _step(self, step: str, result: Result, backends: bk.Backends, tracer: Tracer) -> None:
-        handlers: dict[str, Callable[[Result, bk.Backends, Tracer], Awaitable[None]]] = {
-            "load": self._load,
-            "plan": self._plan,
-            "ground": self._ground,
-            "compose": self._compose,
-            "render": self._render,
-            "remember": self._remember,
-        }
+    async def _steps(self, ctx: RunContext, steps: tuple[str, ...]) -> None:
+        result = ctx.result
+        result.llm = ctx.backends.llm.id if ctx.backends.llm else bk.NO_LLM
+        result.renderer = ctx.backends.renderer.id
+        result.judges = [judge.id for judge in ctx.backends.judges]
+        for step in steps:
+            if step in result.completed_steps:
+                continue
+            await self._step(step, ctx)
+            ctx.checkpoint()
+            if result.status is RunStatus.ASKED:
+                break
+        if result.status is RunStatus.RUNNING:
+            result.status = RunStatus.DONE
+        ctx.tracer.emit(
+            "run",
+            Finished(status=result.status, verdict=result.verdict_count.outcome),
+            f"{result.status}",
+        )
+        ctx.checkpoint()
+
+    async def _stopped(self, ctx: RunContext, exc: BaseException) -> None:
+        """Record why the run stopped; it is saved as failed or interrupted, never running."""
+        result = ctx.result
+        interrupted = isinstance(exc, KeyboardInterrupt | asyncio.CancelledError)
+        result.status = RunStatus.INTERRUPTED if interrupted else RunStatus.FAILED
+        result.error = "interrupted" if interrupted else (str(exc) or type(exc).__name__)
+        if not isinstance(exc, ImagentError) and not interrupted:
+            result.error = f"{type(exc).__name__}: {result.error}"
+        ctx.tracer.error("run", exc)
+        ctx.tracer.emit("run", Finished(status=result.status), result.error)
+        ctx.checkpoint()
+        await ctx.tracer.aclose()
+
+    async def _step(self, step: str, ctx: RunContext) -> None:
         started = time.perf_counter()
-        tracer.emit(step, "start")
-        await handlers[step](result, backends, tracer)
-        result.timings_s[step] = round(time.perf_counter() - started, 4)
-        result.completed_steps.append(step)
-        tracer.emit(step, "end", data={"seconds": result.timings_s[step]})
-
-    # -- steps --------------------------------------------------------------------------
-
-    async def _load(self, result: Result, backends: bk.Backends, tracer: Tracer) -> None:
-        for path in result.request.images:
-            width, height = check_image(path)
-            tracer.emit("load", "decision", f"reference image {path} ({width}x{height})")
-        if result.request.images and not backends.renderer.supports_reference_images:
-            tracer.emit("load", "warning", f"{backends.renderer.id} does not use reference images")
-
-    async def _plan(self, result: Result, backends: bk.Backends, tracer: Tracer) -> None:
-        try:
-            result.plan = await make_plan(result.request, backends.llm, tracer, today=self.today)
-        except StructuredOutputError as exc:
-            tracer.emit("plan", "warning", f"planner answer unusable ({exc}); planning with rules")
-            result.plan = await make_plan(result.request, None, tracer, today=self.today)
-        result.gaps = list(result.plan.gaps)
-
-    async def _ground(self, result: Result, backends: bk.Backends, tracer: Tracer) -> None:
-        ctx = GroundContext(
-            request=result.request,
-            llm=backends.llm,
-            search=backends.search,
-            memory=backends.memory,
-            tracer=tracer,
-            today=self.today or date.today(),
-        )
-        result.gaps = await ground_gaps(result.gaps, ctx)
-        asked = [g for g in result.gaps if g.status is GapStatus.ASKED]
-        if asked:
-            result.questions = [g.question for g in asked]
-            result.status = RunStatus.ASKED
-
-    async def _compose(self, result: Result, backends: bk.Backends, tracer: Tracer) -> None:
-        assert result.plan is not None
-        seed = result.request.seed if result.request.seed is not None else secrets.randbelow(2**31)
-        spec = compose_spec(
-            result.request, result.plan, result.gaps, backends.renderer, seed=seed, tracer=tracer
-        )
-        result.spec = spec
-        result.final_prompt = spec.prompt
-        result.checklist = build_checklist(result.request, result.plan, spec)
-
-    async def _render(self, result: Result, backends: bk.Backends, tracer: Tracer) -> None:
-        checkpoint = self.store.save if result.run_dir else None
-        await render_rounds(result, backends, tracer, self.settings, checkpoint)
-
-    async def _remember(self, result: Result, backends: bk.Backends, tracer: Tracer) -> None:
-        if backends.memory is None:
-            return
-        request = result.request
-        common = {
-            "user_id": request.user_id,
-            "session_id": request.session_id,
-            "run_id": result.run_id,
-        }
-        await backends.memory.remember(MemoryEntry(content=request.prompt, **common))
-        await backends.memory.remember(
-            MemoryEntry(role="agent", kind="choice", content=result.final_prompt, **common)
-        )
+        ctx.tracer.start(step)
+        await STEP_HANDLERS[step](ctx)
+        seconds = round(time.perf_counter() - started, 4)
+        ctx.result.timings_s[step] = seconds
+        ctx.result.completed_steps.append(step)
+        ctx.tracer.end(step, seconds)

@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 
 from imagent.agent import rules
-from imagent.core.types import ChecklistItem, ContextPlan, GenerationSpec, ItemKind, Request
+from imagent.core.types import (
+    ChecklistItem,
+    ContextPlan,
+    GenerationSpec,
+    ItemKind,
+    PlannedTask,
+    Request,
+)
 
 
 def literal_pattern(text: str) -> str:
@@ -25,6 +32,59 @@ def build_checklist(
     """
     if request.checklist:
         return list(request.checklist)
+    items = _shown_items(spec)
+    if plan.subject:
+        items.append(ChecklistItem(id="subject", question=f"Does the image show {plan.subject}?"))
+    if plan.style:
+        items.append(
+            ChecklistItem(
+                id="style",
+                question=f"Is the image in this style: {plan.style}?",
+                kind=ItemKind.STYLE,
+            )
+        )
+    return items
+
+
+def task_checklist(
+    task: PlannedTask, plan: ContextPlan, spec: GenerationSpec
+) -> list[ChecklistItem]:
+    """The items one task of several is judged on, ids prefixed with the task's id: its own
+    text and facts, its beat, and the look every task shares."""
+    items = _shown_items(spec)
+    if task.brief:
+        items.append(ChecklistItem(id="beat", question=f"Does this image show: {task.brief}?"))
+    if plan.consistency:
+        items.append(
+            ChecklistItem(
+                id="consistency",
+                question=f"Does this image keep the shared look: {plan.consistency}?",
+                expect=[literal_pattern(plan.consistency)],
+            )
+        )
+    return [item.model_copy(update={"id": f"{task.id}.{item.id}"}) for item in items]
+
+
+def page_checklist(request: Request, plan: ContextPlan) -> list[ChecklistItem]:
+    """The items the assembled page of several tasks is judged on: the request's own
+    checklist when it brings one, else the subject and that the tasks look alike."""
+    if request.checklist:
+        return list(request.checklist)
+    items: list[ChecklistItem] = []
+    if plan.subject:
+        items.append(ChecklistItem(id="subject", question=f"Does the page show {plan.subject}?"))
+    if plan.consistency:
+        items.append(
+            ChecklistItem(
+                id="consistent",
+                question=f"Do all {len(plan.tasks)} images show the same: {plan.consistency}?",
+            )
+        )
+    return items
+
+
+def _shown_items(spec: GenerationSpec) -> list[ChecklistItem]:
+    """An item per text block to show and per resolved fact the text does not already show."""
     items: list[ChecklistItem] = []
     for block in spec.text:
         items.append(
@@ -45,16 +105,6 @@ def build_checklist(
                 question=f"Does the image reflect that {fact.span} is {fact.value}?",
                 kind=ItemKind.FACT,
                 expect=[literal_pattern(fact.value)],
-            )
-        )
-    if plan.subject:
-        items.append(ChecklistItem(id="subject", question=f"Does the image show {plan.subject}?"))
-    if plan.style:
-        items.append(
-            ChecklistItem(
-                id="style",
-                question=f"Is the image in this style: {plan.style}?",
-                kind=ItemKind.STYLE,
             )
         )
     return items

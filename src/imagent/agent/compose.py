@@ -8,6 +8,8 @@ resolved value is in the final prompt within the renderer's length limit, and re
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from imagent.agent import rules
 from imagent.agent.trace import Tracer
 from imagent.backends.renderer.base import Renderer
@@ -18,6 +20,7 @@ from imagent.core.types import (
     Gap,
     GapStatus,
     GenerationSpec,
+    PlannedTask,
     Request,
     Size,
     TextBlock,
@@ -47,12 +50,29 @@ def _substitute(text: str, facts: list[Fact]) -> str:
     return text
 
 
-def _instruction(brief: str, spec: GenerationSpec, facts_line: str) -> str:
+@dataclass(frozen=True)
+class TaskPart:
+    """How one task of several is introduced in its prompt."""
+
+    title: str  # "Panel 2 of 4"
+    beat: str  # what this image shows
+    consistency: str  # what every image keeps the same
+
+
+def _instruction(
+    brief: str, spec: GenerationSpec, facts_line: str, part: TaskPart | None = None
+) -> str:
     template = load_prompt("instruction")
     texts = ", ".join(f'"{block.text}"' for block in spec.text)
     lines = template.fill(
         "instruction",
-        brief=brief,
+        task_line=template.fill("task_line", title=part.title, beat=part.beat) if part else "",
+        brief=template.fill("whole_line", brief=brief) if part else brief,
+        consistency_line=(
+            template.fill("consistency_line", consistency=part.consistency)
+            if part and part.consistency
+            else ""
+        ),
         text_line=template.fill("text_line", texts=texts) if texts else "",
         style_line=f"Style: {spec.style}." if spec.style else "",
         facts_line=facts_line,
@@ -60,11 +80,13 @@ def _instruction(brief: str, spec: GenerationSpec, facts_line: str) -> str:
     return "\n".join(line for line in lines.splitlines() if line.strip())
 
 
-def _fit(brief: str, spec: GenerationSpec, facts_line: str, limit: int) -> str:
-    prompt = _instruction(brief, spec, facts_line)
+def _fit(
+    brief: str, spec: GenerationSpec, facts_line: str, limit: int, part: TaskPart | None = None
+) -> str:
+    prompt = _instruction(brief, spec, facts_line, part)
     while len(prompt) > limit and len(brief) > 20:
         brief = brief[: max(20, len(brief) - (len(prompt) - limit) - 1)].rsplit(" ", 1)[0] + "…"
-        prompt = _instruction(brief, spec, facts_line)
+        prompt = _instruction(brief, spec, facts_line, part)
     return prompt[:limit]
 
 
@@ -80,28 +102,34 @@ def compose_spec(
     *,
     seed: int,
     tracer: Tracer,
+    task: PlannedTask | None = None,
+    part: TaskPart | None = None,
 ) -> GenerationSpec:
-    """The GenerationSpec for `renderer`; its `prompt` is the final instruction."""
+    """The GenerationSpec for `renderer`; its `prompt` is the final instruction.
+
+    For one task of several, `task` gives its own text and `part` how its prompt opens.
+    """
     facts = resolved_facts(gaps)
     brief = _substitute(request.prompt, facts)
+    blocks = task.text if task is not None else plan.text
     spec = GenerationSpec(
         brief=brief,
         subject=_substitute(plan.subject, facts),
         style=plan.style,
-        text=[TextBlock(text=_substitute(b.text, facts), role=b.role) for b in plan.text],
+        text=[TextBlock(text=_substitute(b.text, facts), role=b.role) for b in blocks],
         facts=facts,
-        panels=plan.panels,
+        panels=1 if task is not None else plan.panels,
         size=renderer.fit_size(request.size or DEFAULT_SIZE),
         seeds=[(seed + i) % 2**31 for i in range(min(request.n, renderer.max_candidates))],
         reference_images=list(request.images) if renderer.supports_reference_images else [],
     )
     limit = renderer.max_prompt_chars
-    prompt = _fit(brief, spec, "", limit)
+    prompt = _fit(brief, spec, "", limit, part)
     missing = missing_facts(prompt, facts)
     if missing:
         tracer.decision(STEP, "coverage guard: re-composing", missing=[f.gap_id for f in missing])
         facts_line = "Facts: " + "; ".join(f"{f.span}: {f.value}" for f in missing) + "."
-        prompt = _fit(brief, spec, facts_line, limit)
+        prompt = _fit(brief, spec, facts_line, limit, part)
     still = missing_facts(prompt, facts)
     tracer.decision(
         STEP,
@@ -110,14 +138,10 @@ def compose_spec(
         else "facts left out by the length limit",
         covered=[f.gap_id for f in facts if f not in still],
         missing=[f.gap_id for f in still],
-        chars=len(prompt),
-        limit=limit,
     )
     if request.size and spec.size != request.size:
-        tracer.emit(
-            STEP,
-            "warning",
-            f"size {request.size} is not offered by {renderer.id}; using {spec.size}",
+        tracer.warning(
+            STEP, f"size {request.size} is not offered by {renderer.id}; using {spec.size}"
         )
     negative = "misspelled text, extra text, watermark" if spec.text else ""
     return spec.model_copy(

@@ -61,12 +61,13 @@ async def ground_gaps(gaps: list[Gap], ctx: GroundContext) -> list[Gap]:
         try:
             resolved = await handler(gap, ctx)
         except ImagentError as exc:
-            ctx.tracer.emit(STEP, "warning", f"gap {gap.id} ({gap.route}) failed: {exc}")
+            ctx.tracer.warning(STEP, f"gap {gap.id} ({gap.route}) failed: {exc}")
             resolved = gap.model_copy(update={"status": GapStatus.UNRESOLVED})
         ctx.tracer.decision(
             STEP,
             f"{gap.id} {gap.route}: {resolved.status} {resolved.resolution or ''}".rstrip(),
-            gap=gap.id,
+            gap_id=gap.id,
+            route=str(gap.route),
             status=str(resolved.status),
             resolution=resolved.resolution,
         )
@@ -88,7 +89,7 @@ async def _reason(gap: Gap, ctx: GroundContext) -> Gap:
             try:
                 value = evaluate(expression, today=ctx.today)
             except ExpressionError as exc:
-                ctx.tracer.emit(STEP, "warning", f"{gap.id}: {exc}")
+                ctx.tracer.warning(STEP, f"{gap.id}: {exc}")
             else:
                 shown = format_number(value, money=gap.unit == "$")
                 note = Evidence(source=EvidenceSource.REASONING, snippet=f"{expression} = {shown}")
@@ -105,9 +106,6 @@ async def _reason(gap: Gap, ctx: GroundContext) -> Gap:
 
 async def _search(gap: Gap, ctx: GroundContext) -> Gap:
     if ctx.search is None or not ctx.request.options.search:
-        ctx.tracer.emit(
-            STEP, "warning", f"{gap.id}: no search backend (set IMAGENT_SEARCH or pass --search)"
-        )
         return gap.model_copy(update={"status": GapStatus.UNRESOLVED})
     query = gap.span if len(gap.span) > 3 else gap.question
     hits = await ctx.search.search(query, k=5)

@@ -9,6 +9,7 @@ from PIL import Image
 from imagent.agent.trace import Tracer
 from imagent.backends.judge.base import Judge
 from imagent.core.errors import ImagentError
+from imagent.core.events import Judged
 from imagent.core.types import Candidate, ChecklistItem, GenerationSpec, Verdict
 
 STEP = "judge"
@@ -43,7 +44,7 @@ async def _one_judge(
     try:
         return await judge.judge(image if judge.needs_image else None, mine, spec)
     except ImagentError as exc:
-        tracer.emit(STEP, "warning", f"judge {judge.id} failed: {exc}")
+        tracer.warning(STEP, f"judge {judge.id} failed: {exc}")
         return [Verdict(item_id=i.id, passed=None, reason=str(exc), judge=judge.id) for i in mine]
 
 
@@ -54,6 +55,7 @@ async def judge_candidate(
     spec: GenerationSpec,
     judges: list[Judge],
     tracer: Tracer,
+    task_id: str | None = None,
 ) -> Candidate:
     """The candidate with merged verdicts and its score (share of items passed)."""
     results = await asyncio.gather(*(_one_judge(j, image, items, spec, tracer) for j in judges))
@@ -63,12 +65,11 @@ async def judge_candidate(
     merged = [merge_verdicts(item, by_item[item.id]) for item in items]
     passed = sum(v.passed is True for v in merged)
     score = passed / len(items) if items else 1.0
-    tracer.emit(
-        STEP,
-        "judge",
-        f"candidate {candidate.index}: {passed}/{len(items)} passed",
-        {"candidate": candidate.index, "verdicts": [v.model_dump() for v in merged]},
+    payload = Judged(
+        round=candidate.round, candidate=candidate.index, score=round(score, 4), verdicts=merged
     )
+    message = f"candidate {candidate.index}: {passed}/{len(items)} passed"
+    tracer.emit(STEP, payload, message, task_id=task_id)
     return candidate.model_copy(update={"verdicts": merged, "score": round(score, 4)})
 
 

@@ -52,7 +52,7 @@ async def make_plan(
     ):
         gaps += [_phrase_gap(len(gaps) + i, route, span) for i, span in enumerate(spans, 1)]
     for gap in gaps:
-        tracer.decision(STEP, f"rules: {gap.route} gap {gap.span!r}", gap=gap.id, by="rules")
+        tracer.decision(STEP, f"rules: {gap.route} gap {gap.span!r}", gap_id=gap.id, by="rules")
     output = PlannerOutput()
     if llm is not None:
         messages = load_prompt("plan").messages(request=prompt)
@@ -113,7 +113,7 @@ def _accepted_model_gaps(
             expression=planned.expression or None,
             decided_by="llm",
         )
-        tracer.decision(STEP, f"llm: {gap.route} gap {gap.span!r}", gap=gap.id, by="llm")
+        tracer.decision(STEP, f"llm: {gap.route} gap {gap.span!r}", gap_id=gap.id, by="llm")
         accepted.append(gap)
     return accepted
 

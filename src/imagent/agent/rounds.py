@@ -1,54 +1,54 @@
-"""RENDER → JUDGE → REPAIR rounds, keeping the best candidate across rounds.
+"""RENDER → JUDGE → REPAIR rounds for one task, keeping the best candidate across rounds.
 
-Each round renders the current spec (retrying transient renderer failures), saves every
-candidate with its metadata, judges it against the checklist, then either stops (all
-passed, or the round budget is spent) or applies the repair chosen for the failed items.
+Each round renders the task's current spec (the renderer retries its own transient
+failures), saves every candidate with its metadata, judges it against the task's
+checklist, then either stops (all passed, or the round budget is spent) or applies the
+repair chosen for the failed items. The Result is saved after every round.
 """
 
 from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from imagent import __version__
-from imagent.agent import backends as bk
 from imagent.agent.judging import best_of, judge_candidate
 from imagent.agent.repair import plan_repair
-from imagent.agent.trace import Tracer
 from imagent.backends.renderer.base import RenderedImage
-from imagent.core.types import Candidate, GenerationSpec, Result, Round
+from imagent.core.events import Rendered
+from imagent.core.types import Candidate, GenerationSpec, Result, Round, Task
 from imagent.runs.png import save_png
-from imagent.settings import Settings
 
-Checkpoint = Callable[[Result], object]
+if TYPE_CHECKING:
+    from imagent.agent.steps import RunContext
 
 
-async def render_rounds(
-    result: Result,
-    backends: bk.Backends,
-    tracer: Tracer,
-    settings: Settings,
-    checkpoint: Checkpoint | None,
-) -> None:
-    """Run rounds until the checklist passes or `max_rounds` repairs are spent."""
-    assert result.spec is not None
+def task_folder(result: Result, task: Task) -> Path | None:
+    """Where a task's files go: the run folder itself for a single image (as it always
+    was), else `tasks/<task id>/`."""
+    if not result.run_dir:
+        return None
+    root = Path(result.run_dir)
+    return root if len(result.tasks) <= 1 else root / "tasks" / task.id
+
+
+async def render_rounds(ctx: RunContext, task: Task) -> None:
+    """Run rounds until the task's checklist passes or `max_rounds` repairs are spent."""
+    assert task.spec is not None
+    result, tracer = ctx.result, ctx.tracer
     while True:
-        index = len(result.rounds)
-        previous = result.rounds[-1] if result.rounds else None
-        spec = result.spec
-        rendered = await backends.renderer.render(spec)
+        index = len(task.rounds)
+        previous = task.rounds[-1] if task.rounds else None
+        spec = task.spec
+        rendered = await ctx.backends.renderer.render(spec)
         for one in rendered:
             tracer.usage.add_render(one.cost_usd)
         candidates = await asyncio.gather(
-            *(
-                _candidate(result, spec, backends, tracer, index, k, one)
-                for k, one in enumerate(rendered)
-            )
+            *(_candidate(ctx, task, spec, index, k, one) for k, one in enumerate(rendered))
         )
-        result.rounds.append(
+        task.rounds.append(
             Round(
                 index=index,
                 action=previous.repair if previous and previous.repair else "initial",
@@ -57,24 +57,22 @@ async def render_rounds(
                 candidates=list(candidates),
             )
         )
-        result.best = best_of([c for c in (result.best, *candidates) if c is not None])
-        result.final_prompt = result.rounds[result.best.round].prompt
-        repair = plan_repair(result.best, result.checklist, spec, index + 1)
+        task.best = best_of([c for c in (task.best, *candidates) if c is not None])
+        task.final_prompt = task.rounds[task.best.round].prompt
+        repair = plan_repair(task.best, task.checklist, spec, index + 1)
         if repair is None or index >= result.request.options.max_rounds:
             break
-        tracer.emit("repair", "decision", f"{repair.action}: {repair.reason}")
-        result.rounds[-1].repair, result.rounds[-1].repair_reason = repair.action, repair.reason
-        result.spec = repair.spec
-        if checkpoint is not None:
-            checkpoint(result)
-    _keep_final_image(result)
+        tracer.decision("repair", f"{repair.action}: {repair.reason}", by="agent", task_id=task.id)
+        task.rounds[-1].repair, task.rounds[-1].repair_reason = repair.action, repair.reason
+        task.spec = repair.spec
+        ctx.checkpoint()
+    _keep_final_image(result, task)
 
 
 async def _candidate(
-    result: Result,
+    ctx: RunContext,
+    task: Task,
     spec: GenerationSpec,
-    backends: bk.Backends,
-    tracer: Tracer,
     round_index: int,
     k: int,
     rendered: RenderedImage,
@@ -87,20 +85,36 @@ async def _candidate(
         request_id=rendered.request_id,
         cost_usd=rendered.cost_usd,
     )
-    image = rendered.image
-    if result.run_dir:
-        path = Path(result.run_dir) / f"round_{round_index:02d}" / f"candidate_{k}.png"
-        record = png_record(result, spec, rendered.seed)
-        await asyncio.to_thread(save_png, image, path, record)
+    folder = task_folder(ctx.result, task)
+    if folder is not None:
+        path = folder / f"round_{round_index:02d}" / f"candidate_{k}.png"
+        record = png_record(ctx.result, spec, rendered.seed, task)
+        await asyncio.to_thread(save_png, rendered.image, path, record)
         candidate.path = str(path)
-        tracer.emit("render", "render", f"round {round_index} candidate {k}", {"path": str(path)})
-    return await judge_candidate(candidate, image, result.checklist, spec, backends.judges, tracer)
+    ctx.tracer.emit(
+        "render",
+        Rendered(
+            round=round_index,
+            candidate=k,
+            seed=rendered.seed,
+            path=candidate.path,
+            cost_usd=rendered.cost_usd,
+        ),
+        f"round {round_index} candidate {k}",
+        task_id=task.id,
+    )
+    return await judge_candidate(
+        candidate, rendered.image, task.checklist, spec, ctx.backends.judges, ctx.tracer, task.id
+    )
 
 
-def png_record(result: Result, spec: GenerationSpec, seed: int | None) -> dict[str, Any]:
+def png_record(
+    result: Result, spec: GenerationSpec, seed: int | None, task: Task | None = None
+) -> dict[str, Any]:
     """What a PNG says about how it was made."""
     return {
         "run_id": result.run_id,
+        "task_id": task.id if task and len(result.tasks) > 1 else None,
         "prompt": spec.prompt,
         "negative_prompt": spec.negative_prompt,
         "seed": seed,
@@ -111,9 +125,10 @@ def png_record(result: Result, spec: GenerationSpec, seed: int | None) -> dict[s
     }
 
 
-def _keep_final_image(result: Result) -> None:
-    if result.best is None or not result.best.path or not result.run_dir:
+def _keep_final_image(result: Result, task: Task) -> None:
+    folder = task_folder(result, task)
+    if task.best is None or not task.best.path or folder is None:
         return
-    final = Path(result.run_dir) / "final.png"
-    shutil.copyfile(result.best.path, final)
-    result.final_image = str(final)
+    final = folder / "final.png"
+    shutil.copyfile(task.best.path, final)
+    task.final_image = str(final)

@@ -51,7 +51,7 @@ async def complete_structured(
             return _parse(completion.text, model)
         except (ValidationError, ValueError) as exc:
             error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            tracer.emit(step, "warning", f"invalid JSON from {llm.id} (try {attempt + 1}): {error}")
+            tracer.warning(step, f"invalid JSON from {llm.id} (try {attempt + 1}): {error}")
             messages = [
                 *messages,
                 {"role": "assistant", "content": completion.text},

@@ -15,8 +15,9 @@ from rich.console import Console
 
 from imagent.agent.agent import Agent
 from imagent.cli import doctor as doctor_mod
+from imagent.cli.bench import bench_app
 from imagent.cli.progress import Progress
-from imagent.cli.views import show_result
+from imagent.cli.views import show_result, verdict_line
 from imagent.core.errors import ImagentError
 from imagent.core.types import AskMode, Request, Result, RunOptions
 from imagent.runs.store import RunStore
@@ -25,6 +26,7 @@ from imagent.settings import Settings
 app = typer.Typer(no_args_is_help=True, help="imagent: a context-aware image agent.")
 runs_app = typer.Typer(no_args_is_help=True, help="List, show and resume saved runs.")
 app.add_typer(runs_app, name="runs")
+app.add_typer(bench_app, name="bench")
 console = Console()
 err = Console(stderr=True)
 T = TypeVar("T")
@@ -166,14 +168,14 @@ def runs_list(limit: Annotated[int, typer.Option("--limit", help="How many")] = 
     from rich.table import Table
 
     table = Table(title="Runs")
-    for column in ("run id", "status", "prompt", "passed", "cost"):
+    for column in ("run id", "status", "prompt", "checklist", "cost"):
         table.add_column(column)
     for result in RunStore(_settings().runs_dir).list(limit):
         table.add_row(
             result.run_id,
             str(result.status),
             result.request.prompt[:60],
-            "yes" if result.passed else "no",
+            verdict_line(result) if result.checklist else "-",
             f"{result.usage.llm_calls} calls, {sum(result.timings_s.values()):.1f} s",
         )
     console.print(table)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.status import Status
 
-from imagent.core.types import TraceEvent
+from imagent.core.events import TraceEvent
 
 _LABELS = {
     "load": "Loading",
@@ -37,5 +37,8 @@ class Progress:
             self.status.update(f"{_LABELS.get(event.step, event.step)}…")
         elif event.kind == "warning":
             self.console.print(f"[yellow]warning[/yellow] {event.message}")
-        elif self.verbose and event.kind in ("decision", "llm_call", "judge"):
-            self.console.print(f"[dim]{event.elapsed_s:7.2f}s {event.step}: {event.message}[/dim]")
+        elif event.kind == "task" and event.task_id:
+            self.status.update(f"Rendering {event.message or event.task_id}…")
+        elif self.verbose and event.kind in ("decision", "llm_call", "judge", "task"):
+            where = f"{event.step}[{event.task_id}]" if event.task_id else event.step
+            self.console.print(f"[dim]{event.elapsed_s:7.2f}s {where}: {event.message}[/dim]")

@@ -35,19 +35,40 @@ def _mark(verdict: Verdict | None) -> Text:
 
 
 def checklist_table(result: Result) -> Table:
-    verdicts = {v.item_id: v for v in (result.best.verdicts if result.best else [])}
-    table = Table(title="Checklist")
+    verdicts = {v.item_id: v for v in result.verdicts}
+    judged = any(task.best for task in result.all_tasks)
+    table = Table(title=f"Checklist: {verdict_line(result)}")
     for column in ("id", "kind", "question", "verdict", "reason"):
         table.add_column(column)
     for item in result.checklist:
         verdict = verdicts.get(item.id)
+        reason = verdict.reason if verdict else ""
+        if judged and (verdict is None or verdict.passed is None):
+            reason = f"unverified: {reason or 'no judge could tell'}"
         table.add_row(
-            item.id,
-            str(item.kind),
-            item.question,
-            _mark(verdict) if result.best else Text("-"),
-            verdict.reason if verdict else "",
+            item.id, str(item.kind), item.question, _mark(verdict) if judged else Text("-"), reason
         )
+    return table
+
+
+def verdict_line(result: Result) -> str:
+    """ "passed", or how many items failed and how many no judge could check."""
+    count = result.verdict_count
+    parts = [f"{count.passed} passed"]
+    if count.failed:
+        parts.append(f"{count.failed} failed")
+    if count.unverified:
+        parts.append(f"{count.unverified} unverified")
+    return f"{count.outcome} ({', '.join(parts)})"
+
+
+def tasks_table(result: Result) -> Table:
+    table = Table(title="Tasks")
+    for column in ("task", "status", "prompt (first line)", "image"):
+        table.add_column(column)
+    for task in result.all_tasks:
+        first = task.final_prompt.splitlines()[0] if task.final_prompt else ""
+        table.add_row(task.title or task.id, str(task.status), first, task.final_image or "")
     return table
 
 
@@ -63,9 +84,15 @@ def usage_line(result: Result) -> str:
 def show_result(console: Console, result: Result) -> None:
     """Everything a person wants to see after a run or a plan."""
     console.print(gaps_table(result))
+    if len(result.tasks) > 1:
+        console.print(tasks_table(result))
     console.print(Panel(result.final_prompt or "(none)", title="Final prompt", expand=False))
     if result.checklist:
         console.print(checklist_table(result))
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+    if result.error:
+        console.print(f"[red]{result.status}:[/red] {result.error}")
     if result.questions:
         console.print(Panel(Group(*(Text(q) for q in result.questions)), title="Questions for you"))
     if result.final_image:

@@ -116,6 +116,10 @@ class RunNotFoundError(ImagentError):
     pass
 
 
+class RunFileError(ImagentError):
+    """A run.json that cannot be read: corrupt, or written by a newer version."""
+
+
 class BudgetExceededError(ImagentError):
     """The run used its model-call budget; later optional calls are skipped."""
 

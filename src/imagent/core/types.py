@@ -81,6 +81,7 @@ class RunStatus(StrEnum):
     DONE = "done"
     ASKED = "asked"
     FAILED = "failed"
+    INTERRUPTED = "interrupted"
 
 
 class Evidence(Record):
@@ -206,8 +207,24 @@ class TextBlock(Record):
     role: Literal["headline", "body", "caption", "label"] = "headline"
 
 
+class PlannedTask(Record):
+    """One image the plan asks for, when the request is several images (panels, a set)."""
+
+    id: str
+    title: str = ""
+    role: Literal["image", "panel", "sheet"] = "panel"
+    brief: str = ""  # what this image shows: a panel's beat, a banner's variant
+    text: list[TextBlock] = Field(default_factory=list)  # text this image alone shows
+    depends_on: list[str] = Field(default_factory=list)
+
+
 class ContextPlan(Record):
-    """The planner's reading of the request: what it wants and what it leaves out."""
+    """The planner's reading of the request: what it wants and what it leaves out.
+
+    With no `tasks` the request is one image. With tasks, `consistency` is the block every
+    task's prompt carries (a character or product description, a palette) and `seed_policy`
+    says whether the tasks share one seed (`shared`, for a consistent look) or not.
+    """
 
     intent: str
     subject: str = ""
@@ -215,7 +232,10 @@ class ContextPlan(Record):
     text: list[TextBlock] = Field(default_factory=list)
     gaps: list[Gap] = Field(default_factory=list)
     checklist: list[ChecklistItem] = Field(default_factory=list)
-    panels: int = Field(default=1, ge=1, le=12)
+    panels: int = Field(default=1, ge=1, le=12)  # cells drawn within one image
+    tasks: list[PlannedTask] = Field(default_factory=list, max_length=12)
+    consistency: str = ""
+    seed_policy: Literal["shared", "distinct"] = "shared"
     decided_by: str = "llm"
 
 
@@ -321,22 +341,64 @@ class Usage(Record):
         return self.input_tokens + self.output_tokens
 
 
-class TraceEvent(Record):
-    """One thing that happened in a run, timestamped. Callbacks and trace.jsonl get the same."""
+class TaskStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
 
-    run_id: str
-    step: str
-    kind: Literal["start", "end", "llm_call", "decision", "render", "judge", "warning", "error"]
-    message: str = ""
-    at: datetime = Field(default_factory=utcnow)
-    elapsed_s: float = 0.0
-    data: dict[str, Any] = Field(default_factory=dict)
-    call: ModelCall | None = None
+
+class Task(Record):
+    """One image of a run's task graph, with everything decided and made for it.
+
+    A single image is a graph of one task. A 4-panel comic is four panel tasks (each with its
+    own beat, spec, checklist and rounds) sharing one consistency block; a task that depends
+    on another gets that task's image as a reference where the renderer takes references.
+    """
+
+    id: str
+    title: str = ""  # what this task is, for people: "Panel 2: the cat searches the sofa"
+    role: Literal["image", "panel", "sheet", "page"] = "image"
+    brief: str = ""  # what this task draws, before composing (a panel's beat)
+    depends_on: list[str] = Field(default_factory=list)
+    status: TaskStatus = TaskStatus.PENDING
+    spec: GenerationSpec | None = None
+    checklist: list[ChecklistItem] = Field(default_factory=list)
+    rounds: list[Round] = Field(default_factory=list)
+    best: Candidate | None = None
+    final_prompt: str = ""
+    final_image: str | None = None
+    error: str | None = None
+
+    @property
+    def verdicts(self) -> list[Verdict]:
+        return list(self.best.verdicts) if self.best else []
+
+
+class VerdictCount(Record):
+    """How a run's checklist came out: definitely passed, definitely failed, or unverified
+    (no judge could tell)."""
+
+    passed: int = 0
+    failed: int = 0
+    unverified: int = 0
+
+    @property
+    def outcome(self) -> Literal["passed", "failed", "unverified", "unjudged"]:
+        if self.failed:
+            return "failed"
+        if self.unverified:
+            return "unverified"
+        return "passed" if self.passed else "unjudged"
+
+
+RUN_SCHEMA_VERSION = 2
 
 
 class Result(Record):
-    """Everything a run produced and decided. Saved as run.json."""
+    """Everything a run produced and decided. Saved as run.json (`schema_version` 2)."""
 
+    schema_version: int = RUN_SCHEMA_VERSION
     run_id: str
     status: RunStatus = RunStatus.RUNNING
     request: Request
@@ -344,12 +406,12 @@ class Result(Record):
     plan: ContextPlan | None = None
     gaps: list[Gap] = Field(default_factory=list)
     questions: list[str] = Field(default_factory=list)  # for the user, when gaps route to `ask`
-    spec: GenerationSpec | None = None
-    checklist: list[ChecklistItem] = Field(default_factory=list)
-    rounds: list[Round] = Field(default_factory=list)
-    best: Candidate | None = None
-    final_prompt: str = ""
-    final_image: str | None = None
+    tasks: list[Task] = Field(default_factory=list)
+    # Several tasks are also assembled into one page, judged on the request's own items.
+    page: Task | None = None
+    final_prompt: str = ""  # the task prompts, one per line when there are several
+    final_image: str | None = None  # the page for a multi-panel run, else the one image
+    warnings: list[str] = Field(default_factory=list)  # what the user must know about this run
     renderer: str = ""  # the ids this run used, so a resumed run uses them again
     llm: str = ""
     judges: list[str] = Field(default_factory=list)
@@ -359,7 +421,59 @@ class Result(Record):
     run_dir: str | None = None
     error: str | None = None
 
+    # -- views over the tasks --------------------------------------------------------
+
+    @property
+    def task(self) -> Task | None:
+        """The first task (the only one for a single image)."""
+        return self.tasks[0] if self.tasks else None
+
+    @property
+    def spec(self) -> GenerationSpec | None:
+        return self.task.spec if self.task else None
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.task.best if self.task else None
+
+    @property
+    def rounds(self) -> list[Round]:
+        return self.task.rounds if self.task else []
+
+    @property
+    def all_tasks(self) -> list[Task]:
+        """The tasks, then the page when there is one."""
+        return [*self.tasks, *([self.page] if self.page else [])]
+
+    @property
+    def checklist(self) -> list[ChecklistItem]:
+        """Every task's checklist items (the page's last), in task order."""
+        return [item for task in self.all_tasks for item in task.checklist]
+
+    @property
+    def verdicts(self) -> list[Verdict]:
+        """Every task's verdicts on its best candidate (the page's last), in task order."""
+        return [v for task in self.all_tasks for v in task.verdicts]
+
+    @property
+    def verdict_count(self) -> VerdictCount:
+        count = VerdictCount()
+        judged = {v.item_id: v.passed for v in self.verdicts}
+        for item in self.checklist:
+            outcome = judged.get(item.id)
+            if outcome is True:
+                count.passed += 1
+            elif outcome is False:
+                count.failed += 1
+            else:
+                count.unverified += 1
+        return count
+
     @property
     def passed(self) -> bool:
-        """True when the best candidate passed every checklist item it was judged on."""
-        return self.best is not None and all(v.passed is not False for v in self.best.verdicts)
+        """True only when every checklist item of every task definitely passed.
+
+        An item no judge could check is unverified, and a run with one is not passed.
+        """
+        count = self.verdict_count
+        return bool(self.tasks) and count.outcome == "passed"

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import datetime
 from pathlib import Path
 
-from imagent.core.errors import RunNotFoundError
+from imagent.core.errors import RunFileError, RunNotFoundError
 from imagent.core.types import Result
 from imagent.runs.redact import redact_text
+from imagent.runs.versions import parse_result
 
 
 def new_run_id(now: datetime) -> str:
@@ -44,15 +46,29 @@ class RunStore:
         raise RunNotFoundError(f"run id {run_id!r} is ambiguous: {names}")
 
     def load(self, run_id: str) -> Result:
-        return Result.model_validate_json((self.find(run_id) / "run.json").read_text("utf-8"))
+        """A saved run, migrated from older run files; paths follow the folder if it moved."""
+        return read_run(self.find(run_id))
 
     def list(self, limit: int = 20) -> list[Result]:
-        """The newest runs first."""
+        """The newest runs first; unreadable run files are skipped (`runs show` says why)."""
         paths = sorted(self.root.glob("*/*/run.json"), key=lambda p: p.parent.name, reverse=True)
         results = []
         for path in paths[:limit]:
             try:
-                results.append(Result.model_validate_json(path.read_text("utf-8")))
-            except ValueError:
-                continue  # a run.json from an incompatible version is skipped, not fatal
+                results.append(read_run(path.parent))
+            except RunFileError:
+                continue
         return results
+
+
+def read_run(folder: Path) -> Result:
+    """The Result saved in `folder`/run.json, with its file paths rebased onto `folder`."""
+    path = folder / "run.json"
+    text = path.read_text("utf-8")
+    try:
+        saved = json.loads(text).get("run_dir")
+    except (ValueError, AttributeError):
+        saved = None  # parse_result says what is wrong with the file
+    if isinstance(saved, str) and saved and saved != str(folder):
+        text = text.replace(json.dumps(saved)[1:-1], json.dumps(str(folder))[1:-1])
+    return parse_result(text, str(path))

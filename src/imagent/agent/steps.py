@@ -1,0 +1,155 @@
+"""The steps of a run: load, plan, ground, compose, render, remember.
+
+Each step reads and writes the run's `Result` through a `RunContext`; the agent saves the
+Result after every step, so a run that stops keeps what it did and resumes from the first
+step not done (and, within `render`, from the first task not done).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+
+from imagent.agent import backends as bk
+from imagent.agent.graph import render_graph
+from imagent.agent.ground import GroundContext, ground_gaps
+from imagent.agent.inputs import check_image
+from imagent.agent.plan import make_plan
+from imagent.agent.tasks import build_tasks, page_task
+from imagent.agent.trace import Tracer
+from imagent.core.errors import StructuredOutputError
+from imagent.core.types import GapRoute, GapStatus, Result, RunStatus
+from imagent.memory.base import MemoryEntry
+from imagent.runs.store import RunStore
+from imagent.settings import Settings
+
+
+@dataclass
+class RunContext:
+    """What every step of one run works with."""
+
+    result: Result
+    backends: bk.Backends
+    tracer: Tracer
+    settings: Settings
+    today: date
+    store: RunStore | None = None  # None for a plan that is not saved
+
+    def checkpoint(self) -> None:
+        """Save the Result now (within a step, e.g. after each render round)."""
+        if self.store is not None and self.result.run_dir:
+            self.store.save(self.result)
+
+    def warn(self, step: str, message: str) -> None:
+        """A warning the user sees: in the trace, the CLI and `Result.warnings`."""
+        self.tracer.warning(step, message)
+        if message not in self.result.warnings:
+            self.result.warnings.append(message)
+
+
+async def load(ctx: RunContext) -> None:
+    for path in ctx.result.request.images:
+        width, height = check_image(path)
+        ctx.tracer.decision("load", f"reference image {path} ({width}x{height})")
+    renderer = ctx.backends.renderer
+    if ctx.result.request.images and not renderer.supports_reference_images:
+        ctx.warn("load", f"{renderer.id} does not use reference images; they are ignored")
+
+
+async def plan(ctx: RunContext) -> None:
+    result, tracer = ctx.result, ctx.tracer
+    try:
+        result.plan = await make_plan(result.request, ctx.backends.llm, tracer, today=ctx.today)
+    except StructuredOutputError as exc:
+        tracer.warning("plan", f"planner answer unusable ({exc}); planning with rules")
+        result.plan = await make_plan(result.request, None, tracer, today=ctx.today)
+    result.gaps = list(result.plan.gaps)
+
+
+async def ground(ctx: RunContext) -> None:
+    result = ctx.result
+    grounding = GroundContext(
+        request=result.request,
+        llm=ctx.backends.llm,
+        search=ctx.backends.search,
+        memory=ctx.backends.memory,
+        tracer=ctx.tracer,
+        today=ctx.today,
+    )
+    result.gaps = await ground_gaps(result.gaps, grounding)
+    for gap in result.gaps:
+        if gap.status is GapStatus.UNRESOLVED:
+            ctx.warn("ground", _unresolved_warning(gap.route, gap.span, ctx))
+    asked = [g for g in result.gaps if g.status is GapStatus.ASKED]
+    if asked:
+        result.questions = [g.question for g in asked]
+        result.status = RunStatus.ASKED
+
+
+def _unresolved_warning(route: GapRoute, span: str, ctx: RunContext) -> str:
+    if route in (GapRoute.SEARCH, GapRoute.IMAGE_SEARCH) and ctx.backends.search is None:
+        return (
+            f"{span!r} needs a lookup and no search backend is configured "
+            "(set IMAGENT_SEARCH or pass --search); it is left as written"
+        )
+    return f"could not resolve {span!r} ({route}); it is left as written"
+
+
+async def compose(ctx: RunContext) -> None:
+    result = ctx.result
+    assert result.plan is not None
+    request = result.request
+    seed = request.seed if request.seed is not None else secrets.randbelow(2**31)
+    renderer = ctx.backends.renderer
+    result.tasks = build_tasks(request, result.plan, result.gaps, renderer, seed, ctx.tracer)
+    if len(result.tasks) > 1:
+        result.page = page_task(request, result.plan, result.tasks)
+    result.final_prompt = "\n".join(task.final_prompt for task in result.tasks)
+    if not renderer.photographic and _wants_a_photograph(request.prompt):
+        ctx.warn(
+            "compose",
+            f"{renderer.id} composes layouts and type; it cannot draw a photograph or a "
+            "realistic scene. Pass --renderer with an image model for that",
+        )
+
+
+def _wants_a_photograph(prompt: str) -> bool:
+    lowered = prompt.lower()
+    return any(
+        cue in lowered
+        for cue in ("photo", "photograph", "realistic", "photoreal", "照片", "写实", "摄影")
+    )
+
+
+async def render(ctx: RunContext) -> None:
+    await render_graph(ctx)
+
+
+async def remember(ctx: RunContext) -> None:
+    memory = ctx.backends.memory
+    if memory is None:
+        return
+    result, request = ctx.result, ctx.result.request
+    common = {"user_id": request.user_id, "session_id": request.session_id}
+    await memory.remember(MemoryEntry(content=request.prompt, run_id=result.run_id, **common))
+    await memory.remember(
+        MemoryEntry(
+            role="agent",
+            kind="choice",
+            content=result.final_prompt,
+            run_id=result.run_id,
+            **common,
+        )
+    )
+
+
+STEP_HANDLERS: dict[str, Callable[[RunContext], Awaitable[None]]] = {
+    "load": load,
+    "plan": plan,
+    "ground": ground,
+    "compose": compose,
+    "render": render,
+    "remember": remember,
+}
