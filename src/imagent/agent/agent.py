@@ -25,7 +25,9 @@ from imagent.agent.rounds import render_rounds
 from imagent.agent.trace import EventCallback, Tracer
 from imagent.backends.judge.base import Judge
 from imagent.backends.llm.base import LLM
+from imagent.backends.metering import metered
 from imagent.backends.renderer.base import Renderer
+from imagent.backends.retry import run_deadline
 from imagent.backends.search.base import Search
 from imagent.core.errors import ImagentError, RunFailedError, StructuredOutputError
 from imagent.core.types import GapStatus, Request, Result, RunStatus, utcnow
@@ -167,14 +169,17 @@ class Agent:
             result.llm = backends.llm.id if backends.llm else bk.NO_LLM
             result.renderer = backends.renderer.id
             result.judges = [judge.id for judge in backends.judges]
-            for step in steps:
-                if step in result.completed_steps:
-                    continue
-                await self._step(step, result, backends, tracer)
-                if save:
-                    self.store.save(result)
-                if result.status is RunStatus.ASKED:
-                    break
+            # Backends see the run's deadline (their retries stop at it) and report the
+            # model calls they make on their own (a VLM judge) to this run's usage.
+            with run_deadline(result.request.options.deadline_s), metered(tracer.model_call):
+                for step in steps:
+                    if step in result.completed_steps:
+                        continue
+                    await self._step(step, result, backends, tracer)
+                    if save:
+                        self.store.save(result)
+                    if result.status is RunStatus.ASKED:
+                        break
             if result.status is RunStatus.RUNNING:
                 result.status = RunStatus.DONE
         except ImagentError as exc:

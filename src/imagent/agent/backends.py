@@ -15,7 +15,7 @@ from imagent.core.errors import BudgetExceededError
 from imagent.core.types import Usage
 from imagent.memory.base import Memory
 from imagent.registry import NONE
-from imagent.settings import Settings
+from imagent.settings import Price, Settings
 
 NO_LLM = NONE
 
@@ -90,6 +90,9 @@ class BudgetedLLM(LLM):
     @property
     def id(self) -> str:
         return self.inner.id
+
+    def price(self) -> Price | None:
+        return self.inner.price()
 
     def cost_usd(self, completion: Completion) -> float:
         return self.inner.cost_usd(completion)

@@ -46,9 +46,25 @@ Verbose = Annotated[
 ]
 
 
+_chosen: dict[str, str | None] = {"profile": None}  # global options of this invocation
+
+
+@app.callback()
+def _global_options(
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile", help="Backend preset: qwen, openai or local (else IMAGENT_PROFILE)"
+        ),
+    ] = None,
+) -> None:
+    _chosen["profile"] = profile
+
+
 def _settings() -> Settings:
     try:
-        return Settings()
+        profile = _chosen["profile"]
+        return Settings(profile=profile) if profile else Settings()
     except ValidationError as exc:
         _fail(f"bad setting: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}")
         raise AssertionError from exc  # unreachable
@@ -203,9 +219,13 @@ def runs_resume(run_id: str, as_json: Json = False, verbose: Verbose = False) ->
 
 
 @app.command()
-def doctor() -> None:
+def doctor(
+    ping: Annotated[
+        bool, typer.Option("--ping", help="Also call each configured hosted backend once")
+    ] = False,
+) -> None:
     """Check the installation: extras, embedded model files, fonts, data folder."""
-    healthy = doctor_mod.report(console, _settings())
+    healthy = doctor_mod.report(console, _settings(), ping=ping)
     raise typer.Exit(0 if healthy else 1)
 
 
