@@ -12,6 +12,7 @@ never the key.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -23,6 +24,7 @@ from imagent.backends.retry import RetryPolicy, call_with_retries, time_left
 from imagent.core.errors import BackendError
 
 T = TypeVar("T")
+_log = logging.getLogger("imagent.backends")
 # Servers without auth (a local Ollama or llama.cpp) still get a bearer token from the SDK,
 # which insists on one; this stands in for it and is never a secret.
 NO_KEY = "no-key"
@@ -91,7 +93,18 @@ class OpenAIClient:
 
         `timeout` is the backend's, cut to what is left of the run's deadline.
         """
-        return await call_with_retries(lambda: self._once(send), self.policy)
+        return await call_with_retries(
+            lambda: self._once(send), self.policy, on_retry=self._retrying
+        )
+
+    def _retrying(self, attempt: int, error: BackendError, wait_s: float) -> None:
+        _log.info(
+            "%s: attempt %d failed (%s); retrying in %.1f s",
+            self.backend_id,
+            attempt,
+            error,
+            wait_s,
+        )
 
     async def _once(self, send: Callable[[openai.AsyncOpenAI, httpx2.Timeout], Awaitable[T]]) -> T:
         sdk = self.sdk

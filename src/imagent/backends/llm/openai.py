@@ -165,7 +165,7 @@ class OpenAILLM(LLM):
                 tier = below
                 continue
             found, value = extract_json(answer.completion.text)
-            if found and conforms(value, schema):
+            if _honoured(tier, found, value, schema):
                 self._settle(tier)
                 return _total(spent, answer.completion, json.dumps(value, ensure_ascii=False))
             if below is None or answer.finish_reason == "length":
@@ -246,6 +246,15 @@ class OpenAILLM(LLM):
             return False
         remember(self.base_url, self.model, quirks, f"adapted to: {text[:120]}", self.cache)
         return True
+
+
+def _honoured(tier: OutputTier, found: bool, value: Any, schema: dict[str, Any]) -> bool:
+    """Whether the answer shows the server kept to `tier`: a schema is enforced, so the answer
+    fits it; JSON mode and text promise only a JSON object, so one that does not fit the
+    schema goes back to the caller, which re-asks with the validation error."""
+    if not found or not isinstance(value, dict):
+        return False
+    return tier is not OutputTier.JSON_SCHEMA or conforms(value, schema)
 
 
 def _rejects_format(exc: BackendError) -> bool:

@@ -9,12 +9,14 @@ a wasted call every time it is tried; a model that wants `max_completion_tokens`
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from imagent.backends.llm.structured_output import TIERS, OutputTier
 
+_log = logging.getLogger("imagent.backends")
 _lock = threading.Lock()
 _known: dict[str, ServerQuirks] = {}
 
@@ -58,6 +60,7 @@ def remember(
 ) -> None:
     """Record `lesson` about this server and save what is known."""
     key = _key(base_url, model)
+    _log.info("%s at %s: %s", model, base_url, lesson)
     with _lock:
         quirks.learned = [*quirks.learned[-4:], lesson]
         _known[key] = quirks
