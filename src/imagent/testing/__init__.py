@@ -4,7 +4,8 @@
 profiles of real servers and scripted faults (`imagent.testing.openai_faults`).
 """
 
+from imagent.testing.chat_payloads import ChatRequest
 from imagent.testing.openai_faults import QUIRKS, Fault, Quirks
-from imagent.testing.openai_server import ChatRequest, FakeOpenAIServer, Recorded
+from imagent.testing.openai_server import FakeOpenAIServer, Recorded
 
 __all__ = ["QUIRKS", "ChatRequest", "FakeOpenAIServer", "Fault", "Quirks", "Recorded"]

@@ -14,38 +14,26 @@ are answered first, one per request.
 
 from __future__ import annotations
 
-import base64
-import io
 import json
-import math
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from PIL import Image
-
 from imagent.backends.llm.fake import minimal_instance
+from imagent.testing.chat_payloads import (
+    ChatRequest,
+    chat_request,
+    render,
+    schema_in_text,
+    strict_problem,
+    texts,
+    tokens,
+)
 from imagent.testing.openai_faults import QUIRKS, Fault, Quirks, error_body
-
-
-@dataclass
-class ChatRequest:
-    """What the fake model sees of one request."""
-
-    model: str
-    messages: list[dict[str, Any]]
-    schema: dict[str, Any] | None  # the schema it was asked to follow, if it can see one
-    images: list[Image.Image] = field(default_factory=list)  # decoded data-URL images
-    image_urls: list[str] = field(default_factory=list)
-
-    @property
-    def text(self) -> str:
-        return "\n".join(_texts(self.messages))
-
 
 Responder = Callable[[ChatRequest], str | dict[str, Any]]
 
@@ -145,11 +133,11 @@ class FakeOpenAIServer:
         schema, enforced = self._schema_for(body)
         if isinstance(schema, Fault):
             return schema
-        request = _chat_request(body, schema)
+        request = chat_request(body, schema)
         if fault is not None:  # a scripted 200: refusal or content filter
             return Fault(200, self._completion(body, request, fault.body))
         answer = self.responder(request)
-        content = _render(answer, enforced)
+        content = render(answer, enforced)
         return Fault(200, self._completion(body, request, {"content": content}))
 
     def _check_params(self, body: dict[str, Any]) -> Fault | None:
@@ -176,11 +164,11 @@ class FakeOpenAIServer:
         if kind in behaviour and behaviour[kind] == "reject":
             message = f"Invalid parameter: 'response_format' of type '{kind}' is not supported."
             return self._error(400, message, "invalid_parameter_error", "response_format"), False
-        hinted = _schema_in_text("\n".join(_texts(body["messages"])))
+        hinted = schema_in_text("\n".join(texts(body["messages"])))
         if kind == "json_schema" and behaviour[kind] == "enforce":
             spec = fmt.get("json_schema", {})
             if spec.get("strict") and self.quirks.strict_validation:
-                problem = _strict_problem(spec.get("schema", {}))
+                problem = strict_problem(spec.get("schema", {}))
                 if problem:
                     message = f"Invalid schema for response_format '{spec.get('name')}': {problem}"
                     return self._error(
@@ -218,10 +206,10 @@ class FakeOpenAIServer:
         content = answer.get("content")
         limit = body.get("max_completion_tokens") or body.get("max_tokens")
         finish = answer.get("finish_reason", "stop")
-        if content and limit and _tokens(content) > limit:
+        if content and limit and tokens(content) > limit:
             content, finish = content[: int(limit) * 4], "length"
-        prompt_tokens = _tokens(request.text) + 85 * len(request.image_urls) + 7
-        completion_tokens = _tokens(content or answer.get("refusal") or "")
+        prompt_tokens = tokens(request.text) + 85 * len(request.image_urls) + 7
+        completion_tokens = tokens(content or answer.get("refusal") or "")
         message = {"role": "assistant", "content": content, "refusal": answer.get("refusal")}
         return {
             "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
@@ -270,78 +258,3 @@ def _handler_for(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             pass
 
     return Handler
-
-
-def _texts(messages: list[dict[str, Any]]) -> list[str]:
-    out: list[str] = []
-    for message in messages:
-        content = message.get("content")
-        if isinstance(content, str):
-            out.append(content)
-        elif isinstance(content, list):
-            out += [part.get("text", "") for part in content if part.get("type") == "text"]
-    return out
-
-
-def _chat_request(body: dict[str, Any], schema: dict[str, Any] | None) -> ChatRequest:
-    request = ChatRequest(model=body["model"], messages=body["messages"], schema=schema)
-    for message in body["messages"]:
-        content = message.get("content")
-        for part in content if isinstance(content, list) else []:
-            if part.get("type") != "image_url":
-                continue
-            url = part["image_url"]["url"]
-            request.image_urls.append(url)
-            if url.startswith("data:"):
-                data = base64.b64decode(url.split(",", 1)[1])
-                request.images.append(Image.open(io.BytesIO(data)).convert("RGB"))
-    return request
-
-
-def _schema_in_text(text: str) -> dict[str, Any] | None:
-    """The last JSON schema written into the prompt, as a model would read it."""
-    decoder = json.JSONDecoder()
-    found = None
-    start = text.find("{")
-    while start >= 0:
-        try:
-            value, end = decoder.raw_decode(text, start)
-        except ValueError:
-            start = text.find("{", start + 1)
-            continue
-        if isinstance(value, dict) and ("properties" in value or value.get("type") == "object"):
-            found = value
-        start = text.find("{", end)
-    return found
-
-
-def _strict_problem(schema: Any, where: tuple[str, ...] = ()) -> str | None:
-    """What OpenAI's strict mode would reject in `schema`, or None."""
-    if isinstance(schema, dict):
-        if schema.get("type") == "object" or "properties" in schema:
-            if schema.get("additionalProperties") is not False:
-                return f"In context={where}, 'additionalProperties' is required to be supplied and to be false."
-            missing = set(schema.get("properties", {})) - set(schema.get("required", []))
-            if missing:
-                return f"In context={where}, 'required' is required to be supplied and to be an array including every key in properties. Missing '{sorted(missing)[0]}'."
-        for key, value in schema.items():
-            if (problem := _strict_problem(value, (*where, key))) is not None:
-                return problem
-    elif isinstance(schema, list):
-        for item in schema:
-            if (problem := _strict_problem(item, where)) is not None:
-                return problem
-    return None
-
-
-def _render(answer: str | dict[str, Any], enforced: bool) -> str:
-    """The message content: compact JSON when the format is enforced, the way a chat model
-    writes it (in a fenced block) when it only read the schema in the prompt."""
-    if isinstance(answer, str):
-        return answer
-    text = json.dumps(answer, ensure_ascii=False)
-    return text if enforced else f"Here is the JSON you asked for:\n```json\n{text}\n```"
-
-
-def _tokens(text: str) -> int:
-    return max(1, math.ceil(len(text) / 4)) if text else 0
