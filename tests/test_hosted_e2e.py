@@ -131,3 +131,21 @@ def test_doctor_has_a_ping_flag(server: FakeOpenAIServer, monkeypatch: pytest.Mo
     monkeypatch.setenv("IMAGENT_JUDGES", "instruction")
     result = runner.invoke(app, ["doctor", "--ping"])
     assert "ping" in result.stdout and len(server.chat_requests) == 1
+
+
+async def test_a_runs_deadline_caps_the_providers_retry_after(
+    server: FakeOpenAIServer, settings: Settings
+) -> None:
+    import time
+
+    from imagent.agent.agent import Agent
+    from imagent.core.errors import RunFailedError
+    from imagent.core.types import Request, RunOptions
+
+    server.fail_next(rate_limited(30))
+    request = Request(prompt="a poster", options=RunOptions(deadline_s=2))
+    started = time.monotonic()
+    async with Agent(settings, llm="openai/gpt-4o-mini", renderer="fake", memory="none") as agent:
+        with pytest.raises(RunFailedError, match="would pass the run's deadline"):
+            await agent.run(request)
+    assert time.monotonic() - started < 1.5 and len(server.chat_requests) == 1

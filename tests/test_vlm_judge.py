@@ -177,3 +177,18 @@ async def test_in_a_run_verdicts_and_judge_calls_land_in_the_result(
     assert result.usage.calls_by_step == {"judge": judged}
     call = result.usage.calls[0]
     assert call.model == "openai/gpt-4o-mini" and call.cost_usd > 0 and call.cost_known
+
+
+async def test_judge_calls_do_not_use_up_the_agents_call_budget(settings: Settings) -> None:
+    from imagent.agent.backends import BudgetedLLM
+    from imagent.core.errors import BudgetExceededError
+    from imagent.core.types import ModelCall, Usage
+
+    usage = Usage()
+    for _ in range(3):
+        usage.add(ModelCall(model="openai/gpt-4o-mini", step="judge"))
+    planner = BudgetedLLM(FakeLLM(), usage, budget=1, settings=settings)
+    await planner.complete([{"role": "user", "content": "hi"}])  # the 3 judge calls are free
+    usage.add(ModelCall(model="fake", step="plan"))
+    with pytest.raises(BudgetExceededError):
+        await planner.complete([{"role": "user", "content": "hi"}])

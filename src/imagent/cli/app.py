@@ -20,6 +20,7 @@ from imagent.cli.progress import Progress
 from imagent.cli.views import show_result
 from imagent.core.errors import ImagentError
 from imagent.core.types import AskMode, Request, Result, RunOptions
+from imagent.runs.redact import redact_text
 from imagent.runs.store import RunStore
 from imagent.settings import Settings
 
@@ -72,8 +73,9 @@ def _settings() -> Settings:
 
 
 def _fail(message: str, code: int = 1) -> None:
-    # escaped: messages quote config sections ("[providers.openai]") and extras ("imagent[local]")
-    err.print(f"[red]error:[/red] {escape(message)}")
+    # Escaped: messages quote config sections ("[providers.openai]") and extras
+    # ("imagent[local]"). Redacted: a provider's message may echo what it was sent.
+    err.print(f"[red]error:[/red] {escape(redact_text(message))}")
     raise typer.Exit(code)
 
 
