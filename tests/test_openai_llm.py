@@ -331,3 +331,34 @@ def test_a_key_in_a_variable_of_any_name_is_masked_in_outputs(
     settings.providers["vllm"] = ProviderSettings(api_key_env="LOCAL_LLM_PASSWORD")
     registry.resolve("llm", "vllm/qwen", settings)
     assert redact_text("key=hunter2-but-longer") == "key=[REDACTED]"
+
+
+async def test_an_httpx2_mock_transport_can_stand_in_for_the_server(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import httpx2
+
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    seen: list[httpx2.Request] = []
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        seen.append(request)
+        message = {"role": "assistant", "content": "mocked"}
+        return httpx2.Response(
+            200,
+            json={
+                "id": "chatcmpl-1",
+                "object": "chat.completion",
+                "created": 0,
+                "model": "gpt-4o-mini",
+                "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4},
+            },
+        )
+
+    llm = OpenAILLM("gpt-4o-mini", settings, transport=httpx2.MockTransport(handler))
+    completion = await llm.complete(HELLO)
+    assert (completion.text, completion.input_tokens) == ("mocked", 3)
+    assert str(seen[0].url) == "https://api.openai.com/v1/chat/completions"
+    await llm.aclose()

@@ -145,6 +145,8 @@ def test_strict_form_closes_objects_requires_every_field_and_drops_unsupported_k
     assert item["required"] == ["name", "count"] and item["additionalProperties"] is False
     assert "maxLength" not in item["properties"]["name"] and "default" not in json.dumps(strict)
     assert strict_schema({"type": "object", "additionalProperties": {"type": "integer"}}) is None
+    described = {"type": "object", "properties": {"a": {"$ref": "#/$defs/A", "description": "d"}}}
+    assert strict_schema(described)["properties"]["a"] == {"$ref": "#/$defs/A"}  # type: ignore[index]
 
 
 @pytest.mark.parametrize(

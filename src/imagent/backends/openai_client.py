@@ -19,7 +19,7 @@ from typing import TypeVar
 import httpx2
 import openai
 
-from imagent.backends.http import classify_response
+from imagent.backends.http import classify_response, shared_ssl_context
 from imagent.backends.retry import RetryPolicy, call_with_retries, time_left
 from imagent.core.errors import BackendError
 
@@ -70,6 +70,7 @@ class OpenAIClient:
                 limits=httpx2.Limits(max_connections=self.concurrency * 2),
                 transport=self._transport,
                 follow_redirects=False,
+                verify=shared_ssl_context(),
             )
             self._sdk = openai.AsyncOpenAI(
                 api_key=self._api_key,

@@ -79,11 +79,18 @@ class OpenAILLM(LLM):
         self.section = self.settings.provider(self.provider)
         self.base_url = self.resolve_base_url().rstrip("/")
         self.key_env = self.section.api_key_env or self.default_key_env
+        self.client = self._client(transport)
+        self.tier = self._option("tier", _TIER_NAMES, "capable")
+        forced = self._option("structured_output", (*(str(t) for t in TIERS), ""), "")
+        self.forced_tier = OutputTier(forced) if forced else None
+        self.cache = self.settings.home / "cache" / "llm-servers.json"
+
+    def _client(self, transport: httpx2.AsyncBaseTransport | None) -> OpenAIClient:
         register_secret_env_var(self.key_env)
         needed = self.key_required
         if needed is None:
             needed = self.base_url == self.default_base_url
-        self.client = OpenAIClient(
+        return OpenAIClient(
             self.id,
             self.base_url,
             api_key(self.key_env, self.id, required=needed),
@@ -94,10 +101,6 @@ class OpenAILLM(LLM):
             policy=RetryPolicy.from_settings(self.settings),
             transport=transport,
         )
-        self.tier = self._option("tier", _TIER_NAMES, "capable")
-        forced = self._option("structured_output", (*(str(t) for t in TIERS), ""), "")
-        self.forced_tier = OutputTier(forced) if forced else None
-        self.cache = self.settings.home / "cache" / "llm-servers.json"
 
     def resolve_base_url(self) -> str:
         """`base_url` in the provider's section, else its env var, else the default."""

@@ -62,6 +62,8 @@ def _strict_node(node: Any) -> Any:
         return [_strict_node(item) for item in node]
     if not isinstance(node, dict):
         return node
+    if "$ref" in node:  # strict mode takes no keywords beside a $ref (pydantic adds some)
+        return {"$ref": node["$ref"]}
     out = {k: _strict_node(v) for k, v in node.items() if k not in _NOT_STRICT}
     if node.get("type") == "object" or "properties" in node:
         if node.get("additionalProperties") not in (None, False):
