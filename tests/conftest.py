@@ -34,6 +34,7 @@ def _isolated_home(
         "IMAGENT_JUDGES",
         "IMAGENT_SEARCH",
         "IMAGENT_MEMORY",
+        "IMAGENT_PROFILE",
     ):
         monkeypatch.delenv(name, raising=False)
     yield home

@@ -12,6 +12,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 from imagent.agent.agent import Agent
 from imagent.cli import doctor as doctor_mod
@@ -20,6 +21,7 @@ from imagent.cli.progress import Progress
 from imagent.cli.views import show_result, verdict_line
 from imagent.core.errors import ImagentError
 from imagent.core.types import AskMode, Request, Result, RunOptions
+from imagent.runs.redact import redact_text
 from imagent.runs.store import RunStore
 from imagent.settings import Settings
 
@@ -48,16 +50,34 @@ Verbose = Annotated[
 ]
 
 
+_chosen: dict[str, str | None] = {"profile": None}  # global options of this invocation
+
+
+@app.callback()
+def _global_options(
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile", help="Backend preset: qwen, openai or local (else IMAGENT_PROFILE)"
+        ),
+    ] = None,
+) -> None:
+    _chosen["profile"] = profile
+
+
 def _settings() -> Settings:
     try:
-        return Settings()
+        profile = _chosen["profile"]
+        return Settings(profile=profile) if profile else Settings()
     except ValidationError as exc:
         _fail(f"bad setting: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}")
         raise AssertionError from exc  # unreachable
 
 
 def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[red]error:[/red] {message}")
+    # Escaped: messages quote config sections ("[providers.openai]") and extras
+    # ("imagent[local]"). Redacted: a provider's message may echo what it was sent.
+    err.print(f"[red]error:[/red] {escape(redact_text(message))}")
     raise typer.Exit(code)
 
 
@@ -205,9 +225,13 @@ def runs_resume(run_id: str, as_json: Json = False, verbose: Verbose = False) ->
 
 
 @app.command()
-def doctor() -> None:
+def doctor(
+    ping: Annotated[
+        bool, typer.Option("--ping", help="Also call each configured hosted backend once")
+    ] = False,
+) -> None:
     """Check the installation: extras, embedded model files, fonts, data folder."""
-    healthy = doctor_mod.report(console, _settings())
+    healthy = doctor_mod.report(console, _settings(), ping=ping)
     raise typer.Exit(0 if healthy else 1)
 
 

@@ -297,6 +297,7 @@ class ModelCall(Record):
     output_tokens: int = 0
     latency_s: float = 0.0
     cost_usd: float = 0.0
+    cost_known: bool = True  # False: the model has no known price; cost_usd is 0, not "free"
 
 
 class Usage(Record):
@@ -306,6 +307,8 @@ class Usage(Record):
     input_tokens: int = 0
     output_tokens: int = 0
     llm_cost_usd: float = 0.0
+    unpriced_calls: int = 0  # calls to models without a known price (not in llm_cost_usd)
+    calls: list[ModelCall] = Field(default_factory=list)  # every model call, in order
     renders: int = 0  # images rendered (candidates), every round
     render_cost_usd: float = 0.0
     calls_by_step: dict[str, int] = Field(default_factory=dict)
@@ -315,6 +318,9 @@ class Usage(Record):
         self.input_tokens += call.input_tokens
         self.output_tokens += call.output_tokens
         self.llm_cost_usd += call.cost_usd
+        if not call.cost_known:
+            self.unpriced_calls += 1
+        self.calls.append(call)
         self.calls_by_step[call.step] = self.calls_by_step.get(call.step, 0) + 1
 
     @model_validator(mode="before")
