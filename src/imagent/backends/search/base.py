@@ -115,4 +115,5 @@ def check_query(backend: Search, query: str, k: int) -> str:
 
 
 def _warning(backend: Search, exc: BackendError) -> str:
-    return f"search unavailable ({backend.id}): {exc}; no results were used"
+    # str(exc) starts with the backend id: "search unavailable: brave: rate limited (HTTP 429)…"
+    return f"search unavailable: {exc}; no results were used"
