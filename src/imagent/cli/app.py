@@ -15,6 +15,7 @@ from rich.console import Console
 
 from imagent.agent.agent import Agent
 from imagent.cli import doctor as doctor_mod
+from imagent.cli.kb import kb_app
 from imagent.cli.progress import Progress
 from imagent.cli.views import show_result
 from imagent.core.errors import ImagentError
@@ -25,6 +26,7 @@ from imagent.settings import Settings
 app = typer.Typer(no_args_is_help=True, help="imagent: a context-aware image agent.")
 runs_app = typer.Typer(no_args_is_help=True, help="List, show and resume saved runs.")
 app.add_typer(runs_app, name="runs")
+app.add_typer(kb_app, name="kb")
 console = Console()
 err = Console(stderr=True)
 T = TypeVar("T")
