@@ -390,3 +390,32 @@ def _rfc2822(iso: str) -> str:
     from email.utils import format_datetime
 
     return format_datetime(datetime.fromisoformat(iso.replace("Z", "+00:00")), usegmt=True)
+
+
+def fake_ddgs(corpus: list[dict[str, Any]] | None = None) -> type:
+    """A stand-in for `ddgs.DDGS` answering from `corpus` in the library's result shapes,
+    raising its "No results found." when nothing matches, as the library does."""
+    from ddgs.exceptions import DDGSException
+
+    docs = corpus if corpus is not None else CORPUS
+
+    class FakeDDGS:
+        def __init__(self, proxy: str | None = None, timeout: int | None = 5) -> None:
+            self.timeout = timeout
+
+        def _found(self, query: str, max_results: int) -> list[dict[str, Any]]:
+            found = matching(query, docs)[:max_results]
+            if not found:
+                raise DDGSException("No results found.")
+            return found
+
+        def text(self, query: str, max_results: int = 10, **_: Any) -> list[dict[str, Any]]:
+            return [{"title": d["title"], "href": d["url"], "body": d["text"]}
+                    for d in self._found(query, max_results)]
+
+        def images(self, query: str, max_results: int = 10, **_: Any) -> list[dict[str, Any]]:
+            return [{"title": d["title"], "image": d["image"], "thumbnail": d["image"],
+                     "url": d["url"], "height": 900, "width": 1600, "source": "Bing"}
+                    for d in self._found(query, max_results)]
+
+    return FakeDDGS

@@ -54,5 +54,6 @@ class FakeSearch(Search):
         for doc in self.documents:
             overlap = len(wanted & _terms(f"{doc.title} {doc.text}"))
             if overlap:
-                scored.append(doc.model_copy(update={"score": overlap / max(1, len(wanted))}))
+                score = overlap / max(1, len(wanted))
+                scored.append(doc.model_copy(update={"score": score, "provider": self.id}))
         return sorted(scored, key=lambda d: -d.score)[:k]
