@@ -48,12 +48,19 @@ CORPUS: list[dict[str, Any]] = [
 _WORD = re.compile(r"\w+")
 
 
+def _words(text: str) -> set[str]:
+    """Words of 3+ letters; unspaced CJK text as its character pairs."""
+    cjk = re.compile(r"[\u4e00-\u9fff]+")
+    words = {w.lower() for w in _WORD.findall(cjk.sub(" ", text)) if len(w) > 2}
+    return words | {run[i : i + 2] for run in cjk.findall(text) for i in range(len(run) - 1)}
+
+
 def matching(query: str, corpus: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
-    """Corpus pages sharing a word of 3+ letters with `query`, most shared words first."""
-    wanted = {w.lower() for w in _WORD.findall(query) if len(w) > 2}
+    """Corpus pages sharing a word with `query`, most shared words first."""
+    wanted = _words(query)
     scored = []
     for doc in corpus if corpus is not None else CORPUS:
-        words = {w.lower() for w in _WORD.findall(f"{doc['title']} {doc['text']}")}
+        words = _words(f"{doc['title']} {doc['text']}")
         if overlap := len(wanted & words):
             scored.append((overlap, doc))
     return [doc for _, doc in sorted(scored, key=lambda pair: -pair[0])]

@@ -253,6 +253,7 @@ def _connect(path: Path | None) -> sqlite3.Connection:
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; no fsync per commit
         conn.execute("PRAGMA foreign_keys = ON")
         migrate(conn, MIGRATIONS)
     except BaseException:

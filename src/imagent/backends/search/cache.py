@@ -119,6 +119,7 @@ def _connect(path: Path | str) -> sqlite3.Connection:
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; no fsync per commit
         migrate(conn, MIGRATIONS)
     except BaseException:
         conn.close()

@@ -70,9 +70,9 @@ class DDGSSearch(HostedSearch):
 
     def _hit(self, row: dict[str, Any]) -> SearchHit:
         return SearchHit(
-            title=plain_text(row.get("title")),
+            title=plain_text(row.get("title"), markup=False),
             url=row["href"],
-            text=plain_text(row.get("body")),
+            text=plain_text(row.get("body"), markup=False),
             date=row.get("date") or None,
             provider=self.id,
         )
@@ -81,7 +81,7 @@ class DDGSSearch(HostedSearch):
         return ImageHit(
             url=row["image"],
             thumbnail_url=row.get("thumbnail") or None,
-            title=plain_text(row.get("title")),
+            title=plain_text(row.get("title"), markup=False),
             page_url=row.get("url") or None,
             width=as_int(row.get("width")),
             height=as_int(row.get("height")),

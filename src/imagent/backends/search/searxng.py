@@ -69,9 +69,9 @@ class SearXNGSearch(HostedSearch):
 
     def _hit(self, result: dict[str, Any]) -> SearchHit:
         return SearchHit(
-            title=plain_text(result.get("title")),
+            title=plain_text(result.get("title"), markup=False),
             url=result["url"],
-            text=plain_text(result.get("content")),
+            text=plain_text(result.get("content"), markup=False),
             date=result.get("publishedDate") or result.get("pubdate") or None,
             score=float(result.get("score") or 0.0),
             provider=self.id,
@@ -85,11 +85,11 @@ class SearXNGSearch(HostedSearch):
         return ImageHit(
             url=url,
             thumbnail_url=result.get("thumbnail_src") or result.get("thumbnail") or None,
-            title=plain_text(result.get("title")),
+            title=plain_text(result.get("title"), markup=False),
             page_url=result.get("url"),
             width=as_int(width.strip()) if height else None,
             height=as_int(height.strip()) if height else None,
-            description=plain_text(result.get("content")),
+            description=plain_text(result.get("content"), markup=False),
             provider=self.id,
         )
 

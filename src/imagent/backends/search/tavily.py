@@ -56,9 +56,9 @@ class TavilySearch(HostedSearch):
 
     def _hit(self, result: dict[str, Any]) -> SearchHit:
         return SearchHit(
-            title=plain_text(result.get("title")),
+            title=plain_text(result.get("title"), markup=False),
             url=result["url"],
-            text=plain_text(result.get("content")),
+            text=plain_text(result.get("content"), markup=False),
             date=result.get("published_date") or None,
             score=float(result.get("score") or 0.0),
             provider=self.id,
@@ -69,7 +69,7 @@ class TavilySearch(HostedSearch):
         if isinstance(image, str):
             return ImageHit(url=image, provider=self.id)
         if isinstance(image, dict) and isinstance(image.get("url"), str):
-            description = plain_text(image.get("description"))
+            description = plain_text(image.get("description"), markup=False)
             return ImageHit(url=image["url"], description=description, provider=self.id)
         return None
 
