@@ -34,7 +34,9 @@ def _to_unicode(cjk: dict[str, int]) -> bytes:
     ).encode("ascii")
 
 
-def make_pdf(path: Path, lines: list[str], *, title: str | None = None, mod_date: str | None = None) -> Path:
+def make_pdf(
+    path: Path, lines: list[str], *, title: str | None = None, mod_date: str | None = None
+) -> Path:
     """A one-page PDF whose text layer holds `lines` (CJK lines through a Type0 font)."""
     cjk: dict[str, int] = {}
     for line in lines:
@@ -74,7 +76,9 @@ def make_pdf(path: Path, lines: list[str], *, title: str | None = None, mod_date
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, len(objects), xref
+        len(objects) + 1,
+        len(objects),
+        xref,
     )
     path.write_bytes(bytes(out))
     return path

@@ -156,8 +156,13 @@ BRAVE_LIMIT_HEADERS = {
 def brave_error(status: int, code: str, detail: str, **meta: Any) -> dict[str, Any]:
     return {
         "type": "ErrorResponse",
-        "error": {"id": str(uuid.uuid4()), "status": status, "code": code, "detail": detail,
-                  "meta": meta},
+        "error": {
+            "id": str(uuid.uuid4()),
+            "status": status,
+            "code": code,
+            "detail": detail,
+            "meta": meta,
+        },
         "time": 1764057600,
     }
 
@@ -165,8 +170,15 @@ def brave_error(status: int, code: str, detail: str, **meta: Any) -> dict[str, A
 BRAVE_RATE_LIMITED = (
     429,
     BRAVE_LIMIT_HEADERS,
-    brave_error(429, "RATE_LIMITED", "Request rate limit exceeded for plan.", plan="Free",
-                rate_limit=1, rate_current=2, component="rate_limiter"),
+    brave_error(
+        429,
+        "RATE_LIMITED",
+        "Request rate limit exceeded for plan.",
+        plan="Free",
+        rate_limit=1,
+        rate_current=2,
+        component="rate_limiter",
+    ),
 )
 
 
@@ -175,17 +187,24 @@ class FakeBrave(FakeAPI):
 
     def answer(self, request: httpx2.Request) -> httpx2.Response:
         if request.headers.get("x-subscription-token") != BRAVE_KEY:
-            body = brave_error(422, "SUBSCRIPTION_TOKEN_INVALID",
-                               "The provided subscription token is invalid.",
-                               component="authentication")
+            body = brave_error(
+                422,
+                "SUBSCRIPTION_TOKEN_INVALID",
+                "The provided subscription token is invalid.",
+                component="authentication",
+            )
             return httpx2.Response(422, json=body)
         query = request.url.params.get("q", "")
         count = int(request.url.params.get("count", "20"))
         path = request.url.path
         limit = 200 if path.endswith("/images/search") else 20
         if not query or not 1 <= count <= limit:
-            body = brave_error(422, "VALIDATION", "Unable to validate request parameter(s)",
-                               errors=[{"loc": ["query", "count"], "msg": "out of range"}])
+            body = brave_error(
+                422,
+                "VALIDATION",
+                "Unable to validate request parameter(s)",
+                errors=[{"loc": ["query", "count"], "msg": "out of range"}],
+            )
             return httpx2.Response(422, json=body)
         headers = {**BRAVE_LIMIT_HEADERS, "X-RateLimit-Remaining": "1, 1990"}
         found = matching(query, self.corpus)[:count]
@@ -230,8 +249,12 @@ class FakeBrave(FakeAPI):
                     "source": doc["url"].split("/")[2],
                     "page_fetched": doc["date"],
                     "thumbnail": {"src": f"https://imgs.search.brave.com/{i}.jpg"},
-                    "properties": {"url": doc["image"], "placeholder": "", "width": 1600,
-                                   "height": 900},
+                    "properties": {
+                        "url": doc["image"],
+                        "placeholder": "",
+                        "width": 1600,
+                        "height": 900,
+                    },
                     "confidence": "high",
                 }
                 for i, doc in enumerate(found)
@@ -345,8 +368,14 @@ class FakeWikipedia(FakeAPI):
                 "excerpt": f'<span class="searchmatch">{doc["title"]}</span> {doc["text"][:60]}',
                 "matched_title": None,
                 "description": "an example page",
-                "thumbnail": {"mimetype": "image/jpeg", "size": None, "width": 200, "height": 113,
-                              "duration": None, "url": "//upload.example.org/thumb/" + str(i)},
+                "thumbnail": {
+                    "mimetype": "image/jpeg",
+                    "size": None,
+                    "width": 200,
+                    "height": 113,
+                    "duration": None,
+                    "url": "//upload.example.org/thumb/" + str(i),
+                },
             }
             for i, doc in enumerate(found)
         ]
@@ -417,12 +446,23 @@ def fake_ddgs(corpus: list[dict[str, Any]] | None = None) -> type:
             return found
 
         def text(self, query: str, max_results: int = 10, **_: Any) -> list[dict[str, Any]]:
-            return [{"title": d["title"], "href": d["url"], "body": d["text"]}
-                    for d in self._found(query, max_results)]
+            return [
+                {"title": d["title"], "href": d["url"], "body": d["text"]}
+                for d in self._found(query, max_results)
+            ]
 
         def images(self, query: str, max_results: int = 10, **_: Any) -> list[dict[str, Any]]:
-            return [{"title": d["title"], "image": d["image"], "thumbnail": d["image"],
-                     "url": d["url"], "height": 900, "width": 1600, "source": "Bing"}
-                    for d in self._found(query, max_results)]
+            return [
+                {
+                    "title": d["title"],
+                    "image": d["image"],
+                    "thumbnail": d["image"],
+                    "url": d["url"],
+                    "height": 900,
+                    "width": 1600,
+                    "source": "Bing",
+                }
+                for d in self._found(query, max_results)
+            ]
 
     return FakeDDGS

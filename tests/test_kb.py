@@ -39,9 +39,11 @@ def folder(tmp_path: Path) -> Path:
     )
     make_pdf(
         docs / "deeper" / "report.pdf",
-        ["Quarterly report of the Orsk Rail Company",
-         "Orsk Rail carried 48,210 passengers in the third quarter of 2026.",
-         "奥尔斯克铁路第三季度客运量为四万八千人。"],
+        [
+            "Quarterly report of the Orsk Rail Company",
+            "Orsk Rail carried 48,210 passengers in the third quarter of 2026.",
+            "奥尔斯克铁路第三季度客运量为四万八千人。",
+        ],
         title="Orsk Rail Q3 2026",
         mod_date="D:20261002120000Z",
     )
@@ -65,17 +67,21 @@ def test_every_format_is_read_with_title_and_date(folder: Path) -> None:
     assert "四万八千人" in report.text and report.kind == "pdf"
     notes = read_document(folder / "ferry.txt")
     assert notes.title == "Tessaly ferry timetable" and notes.url == (folder / "ferry.txt").as_uri()
-    with pytest.raises(DocumentError, match="unsupported file type '.png'"):
+    with pytest.raises(DocumentError, match=r"unsupported file type '\.png'"):
         read_document(folder / "photo.png")
 
 
 def test_search_finds_facts_only_these_documents_hold(folder: Path, tmp_path: Path) -> None:
     kb = KnowledgeBase(tmp_path / "kb.db")
     assert add_folder(kb, folder) == ["added"] * 4
-    assert kb.search("When does the first Tessaly ferry leave on Sundays?", 1)[0].text.endswith("08:15.")
+    assert kb.search("When does the first Tessaly ferry leave on Sundays?", 1)[0].text.endswith(
+        "08:15."
+    )
     assert "41 metres" in kb.search("how tall is the Vellmar lighthouse", 1)[0].text
     assert "48,210" in kb.search("Orsk Rail passengers third quarter", 1)[0].text
-    assert "雾中灯塔" in kb.search("第98届金穗奖最佳影片是哪部", 1)[0].text  # inside a Chinese sentence
+    assert (
+        "雾中灯塔" in kb.search("第98届金穗奖最佳影片是哪部", 1)[0].text
+    )  # inside a Chinese sentence
     assert "四万八千" in kb.search("铁路客运量", 1)[0].text  # two-character words
     assert kb.search("quantum chromodynamics", 5) == []
 
@@ -107,8 +113,12 @@ def test_bm25_ranks_the_document_about_the_terms_first(tmp_path: Path) -> None:
     kb = KnowledgeBase(tmp_path / "kb.db")
     kb.add_document(Document(title="Kestrel gardens", text="Opening hours of the kestrel gardens."))
     kb.add_document(Document(title="City guide", text="Parks, museums, and the kestrel statue."))
-    kb.add_document(Document(title="Kestrel breeding report",
-                             text="Kestrel pairs nested early. Kestrel chicks fledged in June."))
+    kb.add_document(
+        Document(
+            title="Kestrel breeding report",
+            text="Kestrel pairs nested early. Kestrel chicks fledged in June.",
+        )
+    )
     titles = [hit.title for hit in kb.search("kestrel breeding", 3)]
     assert titles[0] == "Kestrel breeding report"  # the rarer term and the most mentions
     assert titles[-1] == "City guide"  # one passing mention, not in the title
@@ -141,7 +151,9 @@ def test_a_pdf_without_text_is_reported_empty(tmp_path: Path) -> None:
         kb.add_file(broken)
 
 
-async def test_local_backend_reads_the_knowledge_base_file(folder: Path, settings: Settings) -> None:
+async def test_local_backend_reads_the_knowledge_base_file(
+    folder: Path, settings: Settings
+) -> None:
     kb = KnowledgeBase(settings.home / "kb.db")
     add_folder(kb, folder)
     kb.close()
@@ -155,8 +167,14 @@ async def test_local_backend_reads_the_knowledge_base_file(folder: Path, setting
 async def test_local_backend_over_documents_in_memory(settings: Settings) -> None:
     search = LocalSearch(
         settings=settings,
-        documents=[{"title": "Hangzhou", "url": "https://a.example",
-                    "text": "Tomorrow in Hangzhou: light rain.", "date": "Nov 25, 2026"}],
+        documents=[
+            {
+                "title": "Hangzhou",
+                "url": "https://a.example",
+                "text": "Tomorrow in Hangzhou: light rain.",
+                "date": "Nov 25, 2026",
+            }
+        ],
     )
     (hit,) = await search.search("Hangzhou weather tomorrow", k=3)
     assert (hit.url, hit.date) == ("https://a.example", "2026-11-25")

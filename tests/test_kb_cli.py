@@ -16,9 +16,13 @@ runner = CliRunner()
 def write_folder(root: Path) -> Path:
     (root / "sub").mkdir(parents=True)
     for i in range(5):
-        (root / f"note{i}.txt").write_text(f"Note {i}\n\nLocker {i} holds the brass key number {i}07.\n")
+        (root / f"note{i}.txt").write_text(
+            f"Note {i}\n\nLocker {i} holds the brass key number {i}07.\n"
+        )
     (root / "sub" / "deep.md").write_text("# Deep\n\nThe Quill Tower clock was rebuilt in 1911.\n")
-    make_pdf(root / "sub" / "fare.pdf", ["Fares", "A day ticket on the Orsk tram costs 4.20 euros."])
+    make_pdf(
+        root / "sub" / "fare.pdf", ["Fares", "A day ticket on the Orsk tram costs 4.20 euros."]
+    )
     return root
 
 

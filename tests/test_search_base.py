@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import date
 
 import pytest
@@ -77,7 +78,7 @@ async def test_bad_queries_are_refused_clearly(
 ) -> None:
     monkeypatch.setenv("TAVILY_API_KEY", TAVILY_KEY)
     search = TavilySearch(settings=settings, transport=FakeTavily().transport())
-    with pytest.raises(ConfigError, match="query is empty|k must be between"):
+    with pytest.raises(ConfigError, match=r"query is empty|k must be between"):
         await search.search(query, k)
 
 
@@ -108,5 +109,5 @@ async def test_requests_start_at_least_the_interval_apart() -> None:
             starts.append(loop.time())
 
     await asyncio.gather(*(one() for _ in range(3)))
-    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
     assert all(gap >= 0.045 for gap in gaps)

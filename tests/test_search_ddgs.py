@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from ddgs.exceptions import DDGSException, RatelimitException
@@ -13,23 +13,35 @@ from imagent.core.errors import RateLimitedError
 from imagent.settings import Settings
 
 TEXT_ROWS = [
-    {"title": "Glimmerfield Marathon 2026", "href": "https://news.example.org/m26",
-     "body": "Ada Okafor won the 2026 Glimmerfield Marathon in 2:21:07."},
-    {"title": "Glimmerfield Marathon 2025", "href": "https://news.example.org/m25",
-     "body": "Jonas Reyes won in 2025."},
+    {
+        "title": "Glimmerfield Marathon 2026",
+        "href": "https://news.example.org/m26",
+        "body": "Ada Okafor won the 2026 Glimmerfield Marathon in 2:21:07.",
+    },
+    {
+        "title": "Glimmerfield Marathon 2025",
+        "href": "https://news.example.org/m25",
+        "body": "Jonas Reyes won in 2025.",
+    },
 ]
 IMAGE_ROWS = [
-    {"title": "Okafor at the finish", "image": "https://img.example.org/okafor.jpg",
-     "thumbnail": "https://tse.example.org/okafor.jpg", "url": "https://news.example.org/m26",
-     "height": 900, "width": 1600, "source": "Bing"},
+    {
+        "title": "Okafor at the finish",
+        "image": "https://img.example.org/okafor.jpg",
+        "thumbnail": "https://tse.example.org/okafor.jpg",
+        "url": "https://news.example.org/m26",
+        "height": 900,
+        "width": 1600,
+        "source": "Bing",
+    },
 ]
 
 
 class ScriptedDDGS:
     """Stands in for `ddgs.DDGS`: records calls, raises what it is told to first."""
 
-    calls: list[tuple[str, str, dict[str, Any]]] = []
-    raise_first: list[Exception] = []
+    calls: ClassVar[list[tuple[str, str, dict[str, Any]]]] = []
+    raise_first: ClassVar[list[Exception]] = []
 
     def __init__(self, proxy: str | None = None, timeout: int | None = 5) -> None:
         self.timeout = timeout
@@ -60,7 +72,10 @@ async def test_text_results_become_hits(search: DDGSSearch) -> None:
     hits = await search.search("Glimmerfield Marathon winner", k=2)
     kind, query, kwargs = ScriptedDDGS.calls[0]
     assert (kind, query, kwargs["max_results"], kwargs["region"]) == (
-        "text", "Glimmerfield Marathon winner", 2, "us-en"
+        "text",
+        "Glimmerfield Marathon winner",
+        2,
+        "us-en",
     )
     assert hits[0].url == "https://news.example.org/m26" and "2:21:07" in hits[0].text
     assert hits[0].provider == "ddgs" and hits[0].score > hits[1].score

@@ -43,8 +43,13 @@ def test_the_corpus_is_varied_and_well_formed() -> None:
         document = entry["document"]
         assert set(document) == {"title", "url", "text", "date"}, entry["id"]
         assert entry["answer"] in document["text"], entry["id"]  # the fact stays extractable
-        places = [document["text"], document["title"], document["url"], entry["html"] or "",
-                  json.dumps(entry["image"], ensure_ascii=False) if entry["image"] else ""]
+        places = [
+            document["text"],
+            document["title"],
+            document["url"],
+            entry["html"] or "",
+            json.dumps(entry["image"], ensure_ascii=False) if entry["image"] else "",
+        ]
         assert any(entry["payload"] in place for place in places), entry["id"]
 
 

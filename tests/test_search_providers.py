@@ -98,7 +98,9 @@ async def test_tavily_rejected_key_is_an_auth_error_naming_the_variable(
 
 
 async def test_tavily_429_with_retry_after_is_waited_out(settings: Settings) -> None:
-    fake = FakeTavily(fail_first=[(429, {"retry-after": "0.2"}, {"detail": {"error": "slow down"}})])
+    fake = FakeTavily(
+        fail_first=[(429, {"retry-after": "0.2"}, {"detail": {"error": "slow down"}})]
+    )
     search = TavilySearch(settings=settings, transport=fake.transport())
     started = time.monotonic()
     hits = await search.search("Hangzhou tomorrow", k=1)
@@ -209,7 +211,9 @@ async def test_searxng_without_json_format_says_what_to_change(settings: Setting
 
 
 async def test_searxng_engines_down_is_an_outage_not_an_empty_answer(settings: Settings) -> None:
-    fake = FakeSearXNG(unresponsive=[["google", "timeout"], ["brave", "Suspended: too many requests"]])
+    fake = FakeSearXNG(
+        unresponsive=[["google", "timeout"], ["brave", "Suspended: too many requests"]]
+    )
     search = SearXNGSearch(settings=settings, transport=fake.transport())
     outcome = await search.lookup("marathon", k=3)
     assert outcome.hits == [] and "google: timeout" in outcome.warnings[0]
@@ -244,7 +248,9 @@ async def test_wikipedia_searches_then_reads_summaries(settings: Settings) -> No
     agent = fake.requests[0].headers["user-agent"]
     assert agent.startswith("imagent/") and "https://" in agent  # Wikimedia's UA policy
     assert hits[0].text.startswith("Ada Okafor won") and hits[0].date == "2026-11-22"
-    assert hits[0].url == "https://en.wikipedia.org/wiki/Glimmerfield_Marathon_2026:_Ada_Okafor_wins"
+    assert (
+        hits[0].url == "https://en.wikipedia.org/wiki/Glimmerfield_Marathon_2026:_Ada_Okafor_wins"
+    )
 
 
 async def test_wikipedia_language_picks_the_host(settings: Settings) -> None:

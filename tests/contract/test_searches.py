@@ -31,12 +31,27 @@ from tests.search_api_fakes import (
 )
 
 DOCS = [
-    {"title": "Hangzhou", "url": "https://a.example/hangzhou", "date": "2026-11-24T08:00:00Z",
-     "text": "Tomorrow in Hangzhou: light rain.", "image": "https://a.example/rain.jpg"},
-    {"title": "Beijing", "url": "https://b.example/beijing", "date": "2026-11-24T08:00:00Z",
-     "text": "Tomorrow in Beijing: sunny.", "image": "https://b.example/sun.jpg"},
-    {"title": "Cats", "url": "https://c.example/cats", "date": "2026-01-02T08:00:00Z",
-     "text": "Cats sleep a lot.", "image": "https://c.example/cat.jpg"},
+    {
+        "title": "Hangzhou",
+        "url": "https://a.example/hangzhou",
+        "date": "2026-11-24T08:00:00Z",
+        "text": "Tomorrow in Hangzhou: light rain.",
+        "image": "https://a.example/rain.jpg",
+    },
+    {
+        "title": "Beijing",
+        "url": "https://b.example/beijing",
+        "date": "2026-11-24T08:00:00Z",
+        "text": "Tomorrow in Beijing: sunny.",
+        "image": "https://b.example/sun.jpg",
+    },
+    {
+        "title": "Cats",
+        "url": "https://c.example/cats",
+        "date": "2026-01-02T08:00:00Z",
+        "text": "Cats sleep a lot.",
+        "image": "https://c.example/cat.jpg",
+    },
 ]
 BACKENDS = ["fake", "local", "tavily", "brave", "searxng", "wikipedia", "ddgs"]
 
@@ -51,7 +66,9 @@ def build(name: str, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Sea
         "local": lambda: LocalSearch(settings=settings, documents=plain),
         "tavily": lambda: TavilySearch(settings=settings, transport=FakeTavily(DOCS).transport()),
         "brave": lambda: BraveSearch(settings=settings, transport=FakeBrave(DOCS).transport()),
-        "searxng": lambda: SearXNGSearch(settings=settings, transport=FakeSearXNG(DOCS).transport()),
+        "searxng": lambda: SearXNGSearch(
+            settings=settings, transport=FakeSearXNG(DOCS).transport()
+        ),
         "wikipedia": lambda: WikipediaSearch(
             settings=settings, transport=FakeWikipedia(DOCS).transport()
         ),

@@ -83,8 +83,12 @@ def add(
     results: list[AddResult] = []
     failures: list[str] = []
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-        console=err, disable=len(files) < PROGRESS_FROM, transient=True,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err,
+        disable=len(files) < PROGRESS_FROM,
+        transient=True,
     ) as progress:
         task = progress.add_task("indexing", total=len(files))
         for file in files:
@@ -105,12 +109,18 @@ def _report(results: list[AddResult], failures: list[str]) -> None:
         if result.status in ("added", "updated"):
             console.print(f"{result.status:>9}  {result.source}  ({result.passages} passages)")
         elif result.status == "empty":
-            console.print(f"[yellow]{'no text':>9}[/yellow]  {result.source}  (a scanned PDF needs OCR first)")
+            console.print(
+                f"[yellow]{'no text':>9}[/yellow]  {result.source}  (a scanned PDF needs OCR first)"
+            )
     for failure in failures:
         err.print(f"[red]   failed[/red]  {failure}")
     counts = Counter(r.status for r in results)
-    summary = ", ".join(f"{counts[s]} {s}" for s in ("added", "updated", "unchanged", "empty") if counts[s])
-    console.print(f"{summary or 'nothing added'}" + (f", {len(failures)} failed" if failures else ""))
+    summary = ", ".join(
+        f"{counts[s]} {s}" for s in ("added", "updated", "unchanged", "empty") if counts[s]
+    )
+    console.print(
+        f"{summary or 'nothing added'}" + (f", {len(failures)} failed" if failures else "")
+    )
 
 
 @kb_app.command("search")
@@ -143,7 +153,9 @@ def search(
     if not hits:
         console.print("no passage matches")
     for rank, hit in enumerate(hits, start=1):
-        console.print(f"[bold]{rank}. {hit['title']}[/bold]  [dim]{hit['date'] or ''}  {hit['url'] or ''}[/dim]")
+        console.print(
+            f"[bold]{rank}. {hit['title']}[/bold]  [dim]{hit['date'] or ''}  {hit['url'] or ''}[/dim]"
+        )
         console.print(f"   {hit['text']}", markup=False, highlight=False)
 
 

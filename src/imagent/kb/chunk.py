@@ -93,6 +93,8 @@ def _pack(pieces: list[tuple[str, bool]], max_chars: int) -> list[str]:
 
 def _cjk_join(left: str, right: str) -> bool:
     """CJK sentences join without a space."""
-    return bool(left) and bool(re.match(r"[\u3000-\u9fff\uff00-\uffef]", right[:1])) and bool(
-        re.search(r"[\u3000-\u9fff\uff00-\uffef]$", left)
+    return (
+        bool(left)
+        and bool(re.match(r"[\u3000-\u9fff\uff00-\uffef]", right[:1]))
+        and bool(re.search(r"[\u3000-\u9fff\uff00-\uffef]$", left))
     )

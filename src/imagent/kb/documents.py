@@ -12,6 +12,7 @@ import logging
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field
 
@@ -21,8 +22,16 @@ from imagent.core.types import Record
 from imagent.kb.html import read_html
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
-SUFFIXES = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
-            ".html": "html", ".htm": "html", ".xhtml": "html", ".pdf": "pdf"}
+SUFFIXES = {
+    ".txt": "text",
+    ".text": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".pdf": "pdf",
+}
 _ENCODINGS = ("utf-8-sig", "gb18030", "cp1252")
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
@@ -68,7 +77,9 @@ def read_document(path: Path) -> Document:
         raise DocumentError(f"{path}: unsupported file type {path.suffix!r} (supported: {known})")
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise DocumentError(f"{path}: {size / 1e6:.0f} MB is over the {MAX_FILE_BYTES // 2**20} MiB limit")
+        raise DocumentError(
+            f"{path}: {size / 1e6:.0f} MB is over the {MAX_FILE_BYTES // 2**20} MiB limit"
+        )
     document = _READERS[kind](path)
     mtime_day = datetime.fromtimestamp(path.stat().st_mtime, UTC).date().isoformat()
     return document.model_copy(
@@ -109,9 +120,11 @@ def _read_markdown(path: Path) -> Document:
             key, sep, value = line.partition(":")
             if sep:
                 fields[key.strip().lower()] = value.strip().strip("\"'")
-        text = text[match.end():]
+        text = text[match.end() :]
     heading = re.search(r"(?m)^\s{0,3}#\s+(.+?)\s*#*\s*$", text)
-    plain = _MD_LINE_MARKS.sub("", _MD_LINK.sub(r"\1", _MD_IMAGE.sub("", _MD_COMMENT.sub("", text))))
+    plain = _MD_LINE_MARKS.sub(
+        "", _MD_LINK.sub(r"\1", _MD_IMAGE.sub("", _MD_COMMENT.sub("", text)))
+    )
     for emphasis in _MD_EMPHASIS:
         plain = emphasis.sub(r"\1", plain)
     return Document(
@@ -138,7 +151,7 @@ def _read_pdf(path: Path) -> Document:
         if reader.is_encrypted and not reader.decrypt(""):
             raise DocumentError(f"{path}: the PDF is encrypted with a password")
         pages = [page.extract_text() or "" for page in reader.pages]
-        info = reader.metadata or {}
+        info: Any = reader.metadata or {}
     except (PdfReadError, ValueError, KeyError) as exc:
         raise DocumentError(f"{path}: not a readable PDF ({exc})") from exc
     title = str(info.get("/Title") or "").strip()

@@ -16,26 +16,98 @@ from html.parser import HTMLParser
 from imagent.backends.search.dates import normalise_date
 
 SKIPPED = frozenset(
-    {"script", "style", "noscript", "template", "head", "nav", "svg", "iframe", "object",
-     "embed", "canvas", "select", "datalist"}
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "head",
+        "nav",
+        "svg",
+        "iframe",
+        "object",
+        "embed",
+        "canvas",
+        "select",
+        "datalist",
+    }
 )
 VOID = frozenset(
-    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
-     "source", "track", "wbr"}
+    {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    }
 )
 BLOCK = frozenset(
-    {"address", "article", "aside", "blockquote", "dd", "details", "dialog", "div", "dl", "dt",
-     "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
-     "header", "hr", "li", "main", "ol", "p", "pre", "section", "summary", "table", "tbody",
-     "td", "th", "thead", "tr", "ul", "br"}
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+        "br",
+    }
 )
 _HIDDEN_STYLE = re.compile(
     r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden|opacity\s*:\s*0(?:\.0+)?\s*(?:;|$)"
     r"|font-size\s*:\s*0(?:px|em|rem|pt|%)?\s*(?:;|$))",
     re.IGNORECASE,
 )
-_DATE_META = ("article:modified_time", "article:published_time", "og:updated_time", "date",
-              "dc.date", "dcterms.modified", "dcterms.date", "datepublished", "datemodified")
+_DATE_META = (
+    "article:modified_time",
+    "article:published_time",
+    "og:updated_time",
+    "date",
+    "dc.date",
+    "dcterms.modified",
+    "dcterms.date",
+    "datepublished",
+    "datemodified",
+)
 
 
 class _PageText(HTMLParser):
@@ -61,8 +133,10 @@ class _PageText(HTMLParser):
             self.parts.append("\n")
         if tag in VOID:
             return
-        hidden = tag in SKIPPED or "hidden" in values or bool(
-            _HIDDEN_STYLE.search(values.get("style", ""))
+        hidden = (
+            tag in SKIPPED
+            or "hidden" in values
+            or bool(_HIDDEN_STYLE.search(values.get("style", "")))
         )
         self._stack.append((tag, self.dropping or hidden))
         self._in_title = self._in_title or tag == "title"
@@ -96,7 +170,7 @@ class _PageText(HTMLParser):
 
     def _metadata(self, tag: str, values: dict[str, str]) -> None:
         if tag == "meta":
-            name = (values.get("property") or values.get("name") or values.get("itemprop") or "")
+            name = values.get("property") or values.get("name") or values.get("itemprop") or ""
             if name.lower() in _DATE_META and values.get("content"):
                 self.dates.setdefault(name.lower(), values["content"])
             if name.lower() == "og:url" and values.get("content"):

@@ -32,5 +32,8 @@ def rerank(
     numbers) that a small embedding model underrates, while paraphrases move up.
     """
     similarity = reranker.similarities(query, texts)
-    by_meaning = [item for _, item in sorted(zip(similarity, (c[0] for c in candidates)), key=lambda p: -p[0])]
-    return fuse([[c[0] for c in candidates], by_meaning])
+    ids = [item for item, _ in candidates]
+    by_meaning = [
+        item for _, item in sorted(zip(similarity, ids, strict=True), key=lambda p: -p[0])
+    ]
+    return fuse([ids, by_meaning])

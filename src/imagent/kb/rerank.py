@@ -81,7 +81,9 @@ def _verified(folder: Path, pinned: PinnedFile) -> Path:
         )
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     if digest != pinned.sha256:
-        raise ModelFilesError(f"re-rank model file {path} has sha256 {digest}, expected {pinned.sha256}")
+        raise ModelFilesError(
+            f"re-rank model file {path} has sha256 {digest}, expected {pinned.sha256}"
+        )
     return path
 
 

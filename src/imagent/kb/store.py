@@ -14,7 +14,6 @@ import hashlib
 import sqlite3
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -23,8 +22,9 @@ from imagent.core.types import Record
 from imagent.kb.chunk import passages
 from imagent.kb.documents import Document, read_document
 from imagent.kb.rank import Reranker, fuse, rerank
+from imagent.kb.rows import delete_document, insert_document, transaction
 from imagent.kb.schema import MIGRATIONS
-from imagent.kb.terms import index_text, match_expression, query_terms
+from imagent.kb.terms import match_expression, query_terms
 from imagent.memory.migrations import migrate
 
 BUSY_TIMEOUT_MS = 5000
@@ -89,9 +89,11 @@ class KnowledgeBase:
             return AddResult(source=source, status="unchanged", title=known[3])
         digest = _file_sha256(path)
         if known and known[2] == digest:
-            self._run(lambda c: c.execute(
-                "UPDATE documents SET mtime = ? WHERE source = ?", (stat.st_mtime, source)
-            ))
+            self._run(
+                lambda c: c.execute(
+                    "UPDATE documents SET mtime = ? WHERE source = ?", (stat.st_mtime, source)
+                )
+            )
             return AddResult(source=source, status="unchanged", title=known[3])
         document = read_document(path)
         return self._store(document, digest, stat.st_size, stat.st_mtime)
@@ -99,46 +101,35 @@ class KnowledgeBase:
     def add_document(self, document: Document) -> AddResult:
         """Index a document given in memory; its `source` (or its content) identifies it."""
         digest = hashlib.sha256(
-            "\x1f".join((document.title, document.text, document.url or "", document.date or ""))
-            .encode("utf-8")
+            "\x1f".join(
+                (document.title, document.text, document.url or "", document.date or "")
+            ).encode("utf-8")
         ).hexdigest()
         document = document.model_copy(update={"source": document.source or f"sha256:{digest}"})
-        known = self._run(lambda c: c.execute(
-            "SELECT sha256 FROM documents WHERE source = ?", (document.source,)
-        ).fetchone())
+        known = self._run(
+            lambda c: c.execute(
+                "SELECT sha256 FROM documents WHERE source = ?", (document.source,)
+            ).fetchone()
+        )
         if known and known[0] == digest:
             return AddResult(source=document.source, status="unchanged", title=document.title)
         return self._store(document, digest, None, None)
 
-    def _store(self, doc: Document, digest: str, size: int | None, mtime: float | None) -> AddResult:
+    def _store(
+        self, doc: Document, digest: str, size: int | None, mtime: float | None
+    ) -> AddResult:
         chunks = passages(doc.text)
         if not chunks:
             self.remove(doc.source)
             return AddResult(source=doc.source, status="empty", title=doc.title)
 
         def write(conn: sqlite3.Connection) -> bool:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                old = conn.execute("SELECT id FROM documents WHERE source = ?", (doc.source,)).fetchone()
-                if old:
-                    conn.execute("DELETE FROM passages WHERE doc_id = ?", (old[0],))
-                    conn.execute("DELETE FROM documents WHERE id = ?", (old[0],))
-                doc_id = conn.execute(
-                    "INSERT INTO documents (source, title, url, date, kind, size, mtime, sha256, "
-                    "added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (doc.source, doc.title, doc.url, doc.date, doc.kind, size, mtime, digest,
-                     datetime.now(UTC).isoformat(timespec="seconds")),
-                ).lastrowid
-                for order, text in enumerate(chunks):
-                    _insert_passage(conn, doc_id, order, doc.title, text)
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-            return old is not None
+            with transaction(conn):
+                replaced = delete_document(conn, doc.source)
+                insert_document(conn, doc, chunks, digest=digest, size=size, mtime=mtime)
+            return replaced
 
-        replaced = self._run(write)
-        status: Status = "updated" if replaced else "added"
+        status: Status = "updated" if self._run(write) else "added"
         return AddResult(source=doc.source, status=status, passages=len(chunks), title=doc.title)
 
     # -- reading ---------------------------------------------------------------------------
@@ -150,22 +141,19 @@ class KnowledgeBase:
             candidates.append(str(Path(source).expanduser().resolve()))
 
         def delete(conn: sqlite3.Connection) -> bool:
-            for candidate in candidates:
-                row = conn.execute("SELECT id FROM documents WHERE source = ?", (candidate,)).fetchone()
-                if row:
-                    conn.execute("DELETE FROM passages WHERE doc_id = ?", (row[0],))
-                    conn.execute("DELETE FROM documents WHERE id = ?", (row[0],))
-                    return True
-            return False
+            with transaction(conn):
+                return any(delete_document(conn, candidate) for candidate in candidates)
 
         return self._run(delete)
 
     def documents(self) -> list[DocumentInfo]:
-        rows = self._run(lambda c: c.execute(
-            "SELECT d.source, d.title, d.kind, d.url, d.date, count(p.id), d.size, d.added_at "
-            "FROM documents d LEFT JOIN passages p ON p.doc_id = d.id "
-            "GROUP BY d.id ORDER BY d.added_at, d.id"
-        ).fetchall())
+        rows = self._run(
+            lambda c: c.execute(
+                "SELECT d.source, d.title, d.kind, d.url, d.date, count(p.id), d.size, d.added_at "
+                "FROM documents d LEFT JOIN passages p ON p.doc_id = d.id "
+                "GROUP BY d.id ORDER BY d.added_at, d.id"
+            ).fetchall()
+        )
         keys = ("source", "title", "kind", "url", "date", "passages", "size", "added_at")
         return [DocumentInfo(**dict(zip(keys, row, strict=True))) for row in rows]
 
@@ -194,7 +182,9 @@ class KnowledgeBase:
             f"SELECT rowid FROM {table} WHERE {table} MATCH ? "
             f"ORDER BY bm25({table}, {TITLE_WEIGHT}, 1.0) LIMIT ?"
         )
-        return [row[0] for row in self._run(lambda c: c.execute(sql, (expression, limit)).fetchall())]
+        return [
+            row[0] for row in self._run(lambda c: c.execute(sql, (expression, limit)).fetchall())
+        ]
 
     def _texts(self, ids: list[int]) -> dict[int, str]:
         marks = ",".join("?" * len(ids))
@@ -212,7 +202,10 @@ class KnowledgeBase:
             "SELECT p.id, d.title, d.url, p.text, d.date, d.source FROM passages p "
             f"JOIN documents d ON d.id = p.doc_id WHERE p.id IN ({marks})"
         )
-        rows = {row[0]: row[1:] for row in self._run(lambda c: c.execute(sql, [i for i, _ in ranked]).fetchall())}
+        rows = {
+            row[0]: row[1:]
+            for row in self._run(lambda c: c.execute(sql, [i for i, _ in ranked]).fetchall())
+        }
         keys = ("title", "url", "text", "date", "source")
         return [
             PassageHit(**dict(zip(keys, rows[rowid], strict=True)), score=round(score, 6))
@@ -223,19 +216,6 @@ class KnowledgeBase:
     def _run(self, call: Callable[[sqlite3.Connection], T]) -> T:
         with self._lock:
             return call(self._conn)
-
-
-def _insert_passage(conn: sqlite3.Connection, doc_id: int, order: int, title: str, text: str) -> None:
-    rowid = conn.execute(
-        "INSERT INTO passages (doc_id, ord, text) VALUES (?, ?, ?)", (doc_id, order, text)
-    ).lastrowid
-    conn.execute(
-        "INSERT INTO passages_words (rowid, title, body) VALUES (?, ?, ?)",
-        (rowid, index_text(title), index_text(text)),
-    )
-    conn.execute(
-        "INSERT INTO passages_grams (rowid, title, body) VALUES (?, ?, ?)", (rowid, title, text)
-    )
 
 
 def _file_sha256(path: Path) -> str:

@@ -17,12 +17,11 @@ import unicodedata
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _CJK_RUN = re.compile(f"[{_CJK}]+")
 _TOKEN = re.compile(f"[{_CJK}]+|[^\\W_{_CJK}]+")
-STOPWORDS = frozenset(
-    """a an and are as at be been but by can could did do does for from had has have how i if in
-    into is it its me my of on or our should so than that the their them then there these they
-    this those to was we were what when where which who whom whose why will with would you your
-    about also any each just more most much no not only other some such very""".split()
-)
+_STOPWORDS = """a an and are as at be been but by can could did do does for from had has have how
+i if in into is it its me my of on or our should so than that the their them then there these they
+this those to was we were what when where which who whom whose why will with would you your about
+also any each just more most much no not only other some such very"""
+STOPWORDS = frozenset(_STOPWORDS.split())
 
 
 def cjk_bigrams(run: str) -> list[str]:

@@ -72,9 +72,11 @@ class SearchCache:
             return None
         key = cache_key(provider, query, k, kind)
         with self._lock:
-            row = self._connection().execute(
-                "SELECT payload, stored_at FROM entries WHERE key = ?", (key,)
-            ).fetchone()
+            row = (
+                self._connection()
+                .execute("SELECT payload, stored_at FROM entries WHERE key = ?", (key,))
+                .fetchone()
+            )
         if row is None or self.clock() - row[1] >= self.ttl_s:
             return None
         return str(row[0])

@@ -119,7 +119,8 @@ class HostedSearch(Search):
             return response.json()
         except ValueError as exc:
             raise BackendError(
-                self.id, f"answered with something that is not JSON ({response.text[:120]!r})",
+                self.id,
+                f"answered with something that is not JSON ({response.text[:120]!r})",
                 status=response.status_code,
             ) from exc
 
@@ -130,7 +131,12 @@ class HostedSearch(Search):
             await asyncio.to_thread(self.cache.close)
 
     async def _cached(
-        self, kind: str, query: str, k: int, model: type[H], fetch: Callable[[str, int], Awaitable[list[H]]]
+        self,
+        kind: str,
+        query: str,
+        k: int,
+        model: type[H],
+        fetch: Callable[[str, int], Awaitable[list[H]]],
     ) -> list[H]:
         adapter = TypeAdapter(list[model])  # type: ignore[valid-type]
         if self.cache is not None:

@@ -43,7 +43,9 @@ class LocalSearch(Search):
         reranker: Reranker | None = None,
     ) -> None:
         super().__init__(model, settings)
-        self.documents = [_document(d, i) for i, d in enumerate(documents)] if documents is not None else None
+        self.documents = (
+            [_document(d, i) for i, d in enumerate(documents)] if documents is not None else None
+        )
         self.path = None if documents is not None else self._path(model)
         self.reranker = reranker
         self._want_rerank = reranker is None and self._rerank_wanted()
@@ -54,8 +56,9 @@ class LocalSearch(Search):
         query = check_query(self, query, k)
         found = await asyncio.to_thread(lambda: self._base().search(query, k))
         return [
-            SearchHit(title=h.title, url=h.url, text=h.text, date=h.date, score=h.score,
-                      provider=self.id)
+            SearchHit(
+                title=h.title, url=h.url, text=h.text, date=h.date, score=h.score, provider=self.id
+            )
             for h in found
         ]
 
@@ -94,7 +97,9 @@ class LocalSearch(Search):
             return False
         if choice in ("true", "on", "yes", "1"):
             if not rerank_model.available():
-                raise MissingExtraError("local", [rerank_model.EXTRA], "no module named 'wordllama'")
+                raise MissingExtraError(
+                    "local", [rerank_model.EXTRA], "no module named 'wordllama'"
+                )
             return True
         if choice != "auto":
             raise ConfigError(

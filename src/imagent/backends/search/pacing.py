@@ -62,8 +62,8 @@ class RateGate:
         left = time_left()
         if left is not None and wait >= left:
             raise DeadlineExceededError(
-                self.backend_id, f"waiting {wait:.1f} s for the provider's rate limit would pass "
-                "the run's deadline"
+                self.backend_id,
+                f"waiting {wait:.1f} s for the provider's rate limit would pass the run's deadline",
             )
         await asyncio.sleep(wait)
 

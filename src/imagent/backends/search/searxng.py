@@ -33,9 +33,7 @@ class SearXNGSearch(HostedSearch):
     supports_images: ClassVar[bool] = True
     max_k: ClassVar[int] = 50  # one page holds what the engines gave; it is cut to k
 
-    def __init__(
-        self, model: str = "", settings: Settings | None = None, **kwargs: Any
-    ) -> None:
+    def __init__(self, model: str = "", settings: Settings | None = None, **kwargs: Any) -> None:
         self.instance = model or os.environ.get(URL_ENV, "").strip()
         super().__init__("", settings, **kwargs)
         self.instance = self.instance or self.conf.base_url or ""

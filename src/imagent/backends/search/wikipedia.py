@@ -67,14 +67,18 @@ class WikipediaSearch(HostedSearch):
         return [image for image in images if image is not None]
 
     async def _pages(self, query: str, k: int) -> list[dict[str, Any]]:
-        body = await self.get_json("GET", "/w/rest.php/v1/search/page", params={"q": query, "limit": k})
+        body = await self.get_json(
+            "GET", "/w/rest.php/v1/search/page", params={"q": query, "limit": k}
+        )
         pages = body.get("pages") if isinstance(body, dict) else None
         return [p for p in pages or [] if isinstance(p, dict) and p.get("key")]
 
     async def _summary(self, page: dict[str, Any]) -> dict[str, Any]:
         """The page summary; a page that vanished between search and read gives `{}`."""
         try:
-            body = await self.get_json("GET", f"/api/rest_v1/page/summary/{quote(page['key'], safe='')}")
+            body = await self.get_json(
+                "GET", f"/api/rest_v1/page/summary/{quote(page['key'], safe='')}"
+            )
         except BackendError as exc:
             if exc.status == 404:
                 return {}
