@@ -111,3 +111,15 @@ async def test_requests_start_at_least_the_interval_apart() -> None:
     await asyncio.gather(*(one() for _ in range(3)))
     gaps = [b - a for a, b in itertools.pairwise(starts)]
     assert all(gap >= 0.045 for gap in gaps)
+
+
+def test_search_secrets_are_masked_in_outputs(monkeypatch: pytest.MonkeyPatch) -> None:
+    from imagent.runs.redact import redact_text
+
+    monkeypatch.setenv("BRAVE_SEARCH_API_KEY", "BSAlivekey0123456789abcdefghij")
+    text = redact_text(
+        "brave failed with key BSAlivekey0123456789abcdefghij and BSAotherkey0123456789abcdefgh; "
+        "searxng at https://me:hunter2secret@searx.example.org/search"
+    )
+    assert "BSAlivekey" not in text and "BSAotherkey" not in text and "hunter2" not in text
+    assert "https://me:[REDACTED]@searx.example.org/search" in text

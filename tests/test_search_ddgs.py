@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import pytest
+
+pytest.importorskip("ddgs")
 from ddgs.exceptions import DDGSException, RatelimitException
 
 from imagent.backends.search import ddgs as ddgs_module

@@ -10,10 +10,8 @@ from typing import Any
 
 import pytest
 
-from imagent.backends.search import ddgs as ddgs_module
 from imagent.backends.search.base import Search
 from imagent.backends.search.brave import BraveSearch
-from imagent.backends.search.ddgs import DDGSSearch
 from imagent.backends.search.fake import FakeSearch
 from imagent.backends.search.local import LocalSearch
 from imagent.backends.search.searxng import SearXNGSearch
@@ -74,8 +72,11 @@ def build(name: str, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Sea
         ),
     }
     if name == "ddgs":
+        pytest.importorskip("ddgs")
+        from imagent.backends.search import ddgs as ddgs_module
+
         monkeypatch.setattr(ddgs_module, "DDGS", fake_ddgs(DOCS))
-        backend = DDGSSearch(settings=settings)
+        backend = ddgs_module.DDGSSearch(settings=settings)
         backend.gate.min_interval_s = 0.0
         return backend
     return builders[name]()  # type: ignore[no-any-return]

@@ -65,8 +65,12 @@ class LocalSearch(Search):
     async def lookup(self, query: str, k: int = 5) -> SearchOutcome:
         outcome = await super().lookup(query, k)
         if not outcome.hits and not await asyncio.to_thread(lambda: self._base().documents()):
-            where = self.path or "the documents given"
-            note = f"the knowledge base {where} has no documents; add some with `imagent kb add <files>`"
+            note = (
+                f"the knowledge base {self.path} has no documents; add some with "
+                "`imagent kb add <files>`"
+                if self.path
+                else "no documents were given to search"
+            )
             return outcome.model_copy(update={"warnings": [*outcome.warnings, note]})
         return outcome
 
