@@ -3,8 +3,9 @@
 `search(query, k)` is the one required method; it raises typed `BackendError`s like every
 backend. `lookup(query, k)` is the soft form the agent uses: a hosted search that fails after
 its retries gives no hits and a warning to show, never a failed run. Capabilities are class
-attributes: `fresh` (it reads the live web, so a query may carry today's date), `local` (the
-user's own documents), `supports_images` (it also answers `search_images`).
+attributes: `fresh` (it searches the current web, news included, so a time-sensitive query
+should carry today's date), `local` (the user's own documents), `supports_images` (it also
+answers `search_images`).
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ class ImageSearchOutcome(Record):
 
 class Search(Backend, ABC):
     kind: ClassVar[str] = "search"
-    fresh: ClassVar[bool] = False  # reads the live web: time-sensitive queries make sense
+    fresh: ClassVar[bool] = False  # searches the current web: dated queries find news
     local: ClassVar[bool] = False  # searches the user's own documents
     supports_images: ClassVar[bool] = False  # `search_images` is answered
 

@@ -4,7 +4,8 @@ offers image search) and the shapes of its own API; nothing else.
 
 Settings: `[providers.<name>]` in config.toml gives `base_url`, `api_key_env`, `timeout_s`,
 `concurrency`, and `options`: `cache_ttl_s` (overrides `search_cache_ttl_s`; 0 = no cache),
-`min_interval_s` (seconds between request starts) and provider-specific ones.
+`min_interval_s` (seconds between request starts) and provider-specific ones. In code,
+`backend.cache = None` bypasses the cache for that backend.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ from imagent.core.errors import AuthError, BackendError
 from imagent.settings import Settings
 
 H = TypeVar("H", bound=BaseModel)
+_ADAPTERS: dict[type[BaseModel], TypeAdapter[Any]] = {
+    SearchHit: TypeAdapter(list[SearchHit]),
+    ImageHit: TypeAdapter(list[ImageHit]),
+}
 DEFAULT_TIMEOUT_S = 20.0  # a search slower than this is not worth waiting for in a run
 CACHE_FILE = "search-cache.db"
 
@@ -138,7 +143,7 @@ class HostedSearch(Search):
         model: type[H],
         fetch: Callable[[str, int], Awaitable[list[H]]],
     ) -> list[H]:
-        adapter = TypeAdapter(list[model])  # type: ignore[valid-type]
+        adapter: TypeAdapter[list[H]] = _ADAPTERS[model]
         if self.cache is not None:
             payload = await asyncio.to_thread(self.cache.get, self.cache_scope, query, k, kind)
             if payload is not None:

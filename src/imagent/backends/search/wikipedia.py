@@ -32,7 +32,7 @@ class WikipediaSearch(HostedSearch):
     provider: ClassVar[str] = "wikipedia"
     supports_images: ClassVar[bool] = True
     max_k: ClassVar[int] = 20
-    fresh: ClassVar[bool] = True
+    fresh: ClassVar[bool] = False  # an encyclopedia: a query dated today finds nothing more
 
     def __init__(self, model: str = "", settings: Settings | None = None, **kwargs: Any) -> None:
         lang = (model or "en").lower()
