@@ -111,6 +111,7 @@ class Settings(BaseSettings):
     llm_threads: int | None = None
     retries: int = 3  # attempts for a backend call that failed in a retryable way
     retry_wait_s: float = 1.0  # first backoff; doubles each attempt
+    search_cache_ttl_s: float = Field(default=21600.0, ge=0)  # hosted search answers; 0 = off
     providers: dict[str, ProviderSettings] = Field(default_factory=dict)
     profiles: dict[str, Profile] = Field(default_factory=dict)  # yours, beside PROFILES
     profile: str | None = None  # fills llm, renderer and judges where they are not set

@@ -17,6 +17,7 @@ from rich.markup import escape
 from imagent.agent.agent import Agent
 from imagent.cli import doctor as doctor_mod
 from imagent.cli.bench import bench_app
+from imagent.cli.kb import kb_app
 from imagent.cli.progress import Progress
 from imagent.cli.views import show_result, verdict_line
 from imagent.core.errors import ImagentError
@@ -29,6 +30,7 @@ app = typer.Typer(no_args_is_help=True, help="imagent: a context-aware image age
 runs_app = typer.Typer(no_args_is_help=True, help="List, show and resume saved runs.")
 app.add_typer(runs_app, name="runs")
 app.add_typer(bench_app, name="bench")
+app.add_typer(kb_app, name="kb")
 console = Console()
 err = Console(stderr=True)
 T = TypeVar("T")

@@ -18,6 +18,8 @@ _PATTERNS = [
     re.compile(r"\bsk-[A-Za-z0-9_\-]{16,}"),
     re.compile(r"\btvly-[A-Za-z0-9_\-]{16,}"),
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._\-]{16,}"),
+    re.compile(r"\bBSA[A-Za-z0-9_\-]{20,}"),  # Brave Search API keys
+    re.compile(r"(?i)(\bhttps?://[^/\s:@]+:)[^/\s@]+(?=@)"),  # a password inside a URL
 ]
 MASK = "[REDACTED]"
 _registered: set[str] = set()
