@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -113,6 +113,8 @@ class Settings(BaseSettings):
     retry_wait_s: float = 1.0  # first backoff; doubles each attempt
     search_cache_ttl_s: float = Field(default=21600.0, ge=0)  # hosted search answers; 0 = off
     providers: dict[str, ProviderSettings] = Field(default_factory=dict)
+    # "auto": the LLM's own tier (hosted models are "capable", the embedded one "small").
+    planner_tier: Literal["auto", "small", "capable"] = "auto"
     profiles: dict[str, Profile] = Field(default_factory=dict)  # yours, beside PROFILES
     profile: str | None = None  # fills llm, renderer and judges where they are not set
 

@@ -34,6 +34,15 @@ class ReasonProgram(BaseModel):
     expression: str = Field(max_length=200)
 
 
+class KnowledgeAnswer(BaseModel):
+    answer: str = Field(max_length=120)
+    why: str = Field(default="", max_length=200)
+    look: str = Field(default="", max_length=200)
+
+
+UNKNOWN = frozenset({"", "unknown", "not sure", "unsure", "n/a", "none", "不知道", "未知"})
+
+
 @dataclass
 class GroundContext:
     request: Request
@@ -42,12 +51,14 @@ class GroundContext:
     memory: Memory | None
     tracer: Tracer
     today: date
+    knowledge: bool = True  # whether the model may answer knowledge gaps from what it knows
 
 
 async def ground_gaps(gaps: list[Gap], ctx: GroundContext) -> list[Gap]:
     """Resolve the open gaps concurrently; the others are returned as they are."""
     routes = {
         GapRoute.REASON: _reason,
+        GapRoute.KNOWLEDGE: _knowledge,
         GapRoute.SEARCH: _search,
         GapRoute.IMAGE_SEARCH: _search,
         GapRoute.MEMORY: _memory,
@@ -102,6 +113,28 @@ async def _reason(gap: Gap, ctx: GroundContext) -> Gap:
         )
         expression = program.expression
     return gap.model_copy(update={"status": GapStatus.UNRESOLVED})
+
+
+async def _knowledge(gap: Gap, ctx: GroundContext) -> Gap:
+    """General knowledge: the planner's answer if it gave one, else one focused question.
+    A model that is not sure leaves the gap unresolved rather than guess."""
+    if gap.proposed and gap.proposed.strip().lower() not in UNKNOWN:
+        return _resolved(gap, gap.proposed.strip(), gap.evidence or [_why(gap.proposed)])
+    if ctx.llm is None or not ctx.knowledge:
+        return gap.model_copy(update={"status": GapStatus.UNRESOLVED})
+    messages = load_prompt("knowledge").messages(request=ctx.request.prompt, question=gap.span)
+    found = await complete_structured(
+        ctx.llm, messages, KnowledgeAnswer, tracer=ctx.tracer, step=STEP, max_tokens=160
+    )
+    answer = found.answer.strip()
+    if answer.lower() in UNKNOWN:
+        return gap.model_copy(update={"status": GapStatus.UNRESOLVED})
+    resolved = _resolved(gap, answer, [_why(found.why or answer)])
+    return resolved.model_copy(update={"visual": found.look.strip()})
+
+
+def _why(text: str) -> Evidence:
+    return Evidence(source=EvidenceSource.REASONING, title="general knowledge", snippet=text)
 
 
 async def _search(gap: Gap, ctx: GroundContext) -> Gap:

@@ -16,10 +16,10 @@ from imagent.agent import backends as bk
 from imagent.agent.graph import render_graph
 from imagent.agent.ground import GroundContext, ground_gaps
 from imagent.agent.inputs import check_image
-from imagent.agent.plan import make_plan
+from imagent.agent.planning import make_plan
 from imagent.agent.tasks import build_tasks, page_task
 from imagent.agent.trace import Tracer
-from imagent.core.errors import StructuredOutputError
+from imagent.core.errors import BudgetExceededError, StructuredOutputError
 from imagent.core.types import GapRoute, GapStatus, Result, RunStatus
 from imagent.memory.base import MemoryEntry
 from imagent.runs.store import RunStore
@@ -60,9 +60,12 @@ async def load(ctx: RunContext) -> None:
 
 async def plan(ctx: RunContext) -> None:
     result, tracer = ctx.result, ctx.tracer
+    tier = None if ctx.settings.planner_tier == "auto" else ctx.settings.planner_tier
     try:
-        result.plan = await make_plan(result.request, ctx.backends.llm, tracer, today=ctx.today)
-    except StructuredOutputError as exc:
+        result.plan = await make_plan(
+            result.request, ctx.backends.llm, tracer, today=ctx.today, tier=tier
+        )
+    except (StructuredOutputError, BudgetExceededError) as exc:
         tracer.warning("plan", f"planner answer unusable ({exc}); planning with rules")
         result.plan = await make_plan(result.request, None, tracer, today=ctx.today)
     result.gaps = list(result.plan.gaps)

@@ -39,7 +39,8 @@ class Record(BaseModel):
 
 class GapRoute(StrEnum):
     NONE = "none"
-    REASON = "reason"
+    REASON = "reason"  # a number to compute: the model writes a program, code computes it
+    KNOWLEDGE = "knowledge"  # a fact general knowledge answers, with a one-line justification
     SEARCH = "search"
     IMAGE_SEARCH = "image_search"
     MEMORY = "memory"
@@ -104,6 +105,9 @@ class Gap(Record):
     span: str = ""  # the phrase of the request this gap stands for ("the result of 17 x 23")
     expression: str | None = None  # program for the `reason` route, computed by a safe evaluator
     unit: str = ""  # "$" when the computed value is money
+    queries: list[str] = Field(default_factory=list)  # what the `search` route looks up
+    proposed: str | None = None  # a planner's answer, to be checked before it is used
+    visual: str = ""  # what the picture must show because of the answer ("a red maple leaf")
     status: GapStatus = GapStatus.OPEN
     resolution: str | None = None
     evidence: list[Evidence] = Field(default_factory=list)
@@ -233,9 +237,14 @@ class ContextPlan(Record):
     gaps: list[Gap] = Field(default_factory=list)
     checklist: list[ChecklistItem] = Field(default_factory=list)
     panels: int = Field(default=1, ge=1, le=12)  # cells drawn within one image
+    items: list[str] = Field(default_factory=list)  # members of a group the request names
+    details: list[str] = Field(default_factory=list)  # what the request implies but never says
     tasks: list[PlannedTask] = Field(default_factory=list, max_length=12)
     consistency: str = ""
     seed_policy: Literal["shared", "distinct"] = "shared"
+    tier: str = (
+        "small"  # which planner wrote it: "small" (short schema + rules), "capable", "rules"
+    )
     decided_by: str = "llm"
 
 
@@ -246,6 +255,7 @@ class Fact(Record):
     span: str
     value: str
     source: EvidenceSource
+    visual: str = ""  # what the picture must show because of the value
 
 
 class GenerationSpec(Record):
@@ -258,6 +268,8 @@ class GenerationSpec(Record):
     style: str = ""
     text: list[TextBlock] = Field(default_factory=list)
     facts: list[Fact] = Field(default_factory=list)
+    items: list[str] = Field(default_factory=list)  # members of a group to show, in order
+    details: list[str] = Field(default_factory=list)  # implied facts the picture must get right
     panels: int = 1
     size: Size = Field(default_factory=lambda: Size(width=1024, height=1024))
     seeds: list[int] = Field(default_factory=lambda: [0])
