@@ -80,14 +80,16 @@ class Settings(BaseSettings):
     retries: int = 3  # attempts for a backend call that failed in a retryable way
     retry_wait_s: float = 1.0  # first backoff; doubles each attempt
     providers: dict[str, ProviderSettings] = Field(default_factory=dict)
+    # Private ranges (CIDR) that image URLs may reach; by default only public addresses.
+    image_allow_networks: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     def provider(self, name: str) -> ProviderSettings:
         """The `[providers.<name>]` section, or its defaults when the file has none."""
         return self.providers.get(name) or ProviderSettings()
 
-    @field_validator("judges", mode="before")
+    @field_validator("judges", "image_allow_networks", mode="before")
     @classmethod
-    def _split_judges(cls, value: object) -> object:
+    def _split_lists(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value

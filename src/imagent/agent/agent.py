@@ -207,9 +207,11 @@ class Agent:
     # -- steps --------------------------------------------------------------------------
 
     async def _load(self, result: Result, backends: bk.Backends, tracer: Tracer) -> None:
-        for path in result.request.images:
-            width, height = check_image(path)
-            tracer.emit("load", "decision", f"reference image {path} ({width}x{height})")
+        request = result.request
+        for source in [*request.images, *([request.mask] if request.mask else [])]:
+            image = await check_image(source, self.settings)
+            size = f"{image.width}x{image.height}"
+            tracer.emit("load", "decision", f"reference image {image.label} ({size})")
         if result.request.images and not backends.renderer.supports_reference_images:
             tracer.emit("load", "warning", f"{backends.renderer.id} does not use reference images")
 

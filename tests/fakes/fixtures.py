@@ -1,0 +1,52 @@
+"""Fixtures that put a fake API on loopback and point imagent at it (key and base URL)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from tests.fakes.dashscope import FakeDashScope
+from tests.fakes.server import LoopbackServer
+
+
+class Switchboard:
+    """One server for the whole session; each test plugs in a fresh fake."""
+
+    def __init__(self) -> None:
+        self.app: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        assert self.app is not None, "no fake is plugged in"
+        await self.app(scope, receive, send)
+
+
+@pytest.fixture(scope="session")
+def _fake_server() -> Iterator[tuple[LoopbackServer, Switchboard]]:
+    board = Switchboard()
+    with LoopbackServer(board) as server:
+        yield server, board
+
+
+@pytest.fixture
+def fake_base(_fake_server: tuple[LoopbackServer, Switchboard]) -> str:
+    """The fake server's URL; results served there may be downloaded (loopback allowed)."""
+    return _fake_server[0].url
+
+
+def _plug(board: Switchboard, app: ASGIApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    board.app = app
+    monkeypatch.setenv("IMAGENT_IMAGE_ALLOW_NETWORKS", "127.0.0.0/8")
+
+
+@pytest.fixture
+def dashscope(
+    _fake_server: tuple[LoopbackServer, Switchboard], monkeypatch: pytest.MonkeyPatch
+) -> FakeDashScope:
+    server, board = _fake_server
+    fake = FakeDashScope(base=server.url)
+    _plug(board, fake.app(), monkeypatch)
+    monkeypatch.setenv("DASHSCOPE_API_KEY", fake.key)
+    monkeypatch.setenv("DASHSCOPE_HTTP_BASE_URL", f"{server.url}/api/v1")
+    return fake
