@@ -8,6 +8,7 @@ import pytest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tests.fakes.dashscope import FakeDashScope
+from tests.fakes.openai_images import FakeOpenAIImages
 from tests.fakes.server import LoopbackServer
 
 
@@ -49,4 +50,16 @@ def dashscope(
     _plug(board, fake.app(), monkeypatch)
     monkeypatch.setenv("DASHSCOPE_API_KEY", fake.key)
     monkeypatch.setenv("DASHSCOPE_HTTP_BASE_URL", f"{server.url}/api/v1")
+    return fake
+
+
+@pytest.fixture
+def openai_images(
+    _fake_server: tuple[LoopbackServer, Switchboard], monkeypatch: pytest.MonkeyPatch
+) -> FakeOpenAIImages:
+    server, board = _fake_server
+    fake = FakeOpenAIImages()
+    _plug(board, fake.app(), monkeypatch)
+    monkeypatch.setenv("OPENAI_API_KEY", fake.key)
+    monkeypatch.setenv("OPENAI_BASE_URL", f"{server.url}/v1")
     return fake

@@ -124,20 +124,25 @@ class Renderer(Backend, ABC):
             w, h = _scaled(w, h, self.max_side / max(w, h))
         if min(w, h) < self.min_side:
             w, h = _scaled(w, h, self.min_side / min(w, h))
-        width, height = self._snap(w), self._snap(h)
-        step = self.size_multiple
-        while self.max_pixels and width * height > self.max_pixels:
-            if width >= height and width - step >= self._snap(self.min_side):
-                width -= step
-            elif height - step >= self._snap(self.min_side):
-                height -= step
-            else:
-                break
-        while self.min_pixels and width * height < self.min_pixels:
-            if width <= height and width + step <= self._snap(self.max_side):
-                width += step
-            elif height + step <= self._snap(self.max_side):
-                height += step
+        return self._settle(self._snap(w), self._snap(h))
+
+    def _settle(self, width: int, height: int) -> Size:
+        """After rounding: step the long side down while the aspect or the pixels are over,
+        and the short side up while the pixels are under, one multiple at a time."""
+        step, low, high = self.size_multiple, self._snap(self.min_side), self._snap(self.max_side)
+        for _ in range(4096):
+            long_, short = max(width, height), min(width, height)
+            too_wide = self.max_aspect is not None and long_ / short > self.max_aspect
+            too_big = self.max_pixels is not None and width * height > self.max_pixels
+            too_small = self.min_pixels is not None and width * height < self.min_pixels
+            if (too_wide or too_big) and long_ - step >= low:
+                width, height = (
+                    (width - step, height) if width >= height else (width, height - step)
+                )
+            elif too_small and short + step <= high:
+                width, height = (
+                    (width + step, height) if width <= height else (width, height + step)
+                )
             else:
                 break
         return Size(width=width, height=height)

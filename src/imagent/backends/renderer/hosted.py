@@ -25,10 +25,11 @@ from imagent.core.types import GenerationSpec
 from imagent.settings import Settings
 
 T = TypeVar("T")
+V = TypeVar("V")
 
 
-def table_price(table: Mapping[str, float], model: str) -> float | None:
-    """The price for `model` in `table`: its own entry, else the longest name it starts with
+def table_entry(table: Mapping[str, V], model: str) -> V | None:
+    """`model`'s entry in a price table: its own, else the longest name it starts with
     (dated snapshots such as `qwen-image-plus-2026-01-09` cost what their family costs)."""
     if model in table:
         return table[model]
@@ -118,10 +119,10 @@ class HostedRenderer(Renderer):
         if configured is not None:
             return configured.per_image
         if variant is not None and (
-            price := table_price(self.price_table, f"{self.model}:{variant}")
+            price := table_entry(self.price_table, f"{self.model}:{variant}")
         ):
             return price
-        return table_price(self.price_table, self.model) or 0.0
+        return table_entry(self.price_table, self.model) or 0.0
 
     async def each_seed(
         self, spec: GenerationSpec, one: Callable[[int], Awaitable[RenderedImage]]
