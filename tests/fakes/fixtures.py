@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from tests.fakes.comfyui import FakeComfyUI
 from tests.fakes.dashscope import FakeDashScope
 from tests.fakes.openai_images import FakeOpenAIImages
 from tests.fakes.server import LoopbackServer
@@ -62,4 +63,14 @@ def openai_images(
     _plug(board, fake.app(), monkeypatch)
     monkeypatch.setenv("OPENAI_API_KEY", fake.key)
     monkeypatch.setenv("OPENAI_BASE_URL", f"{server.url}/v1")
+    return fake
+
+
+@pytest.fixture
+def comfyui(
+    _fake_server: tuple[LoopbackServer, Switchboard], monkeypatch: pytest.MonkeyPatch
+) -> FakeComfyUI:
+    server, board = _fake_server
+    fake = FakeComfyUI()
+    _plug(board, fake.app(), monkeypatch)
     return fake

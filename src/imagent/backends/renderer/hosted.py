@@ -85,8 +85,13 @@ class HostedRenderer(Renderer):
                 max_connections=self.config.concurrency,
                 policy=RetryPolicy.from_settings(self.settings),
                 transport=self.transport,
+                classify=self.classify_error,
             )
         return self._http
+
+    def classify_error(self, response: httpx2.Response, error: BackendError) -> BackendError:
+        """A provider's own reading of an error answer; the shared one by default."""
+        return error
 
     @property
     def fetcher(self) -> ImageFetcher:
