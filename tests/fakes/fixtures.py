@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from tests.fakes.a1111 import FakeA1111
 from tests.fakes.comfyui import FakeComfyUI
 from tests.fakes.dashscope import FakeDashScope
 from tests.fakes.openai_images import FakeOpenAIImages
@@ -42,6 +45,11 @@ def _plug(board: Switchboard, app: ASGIApp, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("IMAGENT_IMAGE_ALLOW_NETWORKS", "127.0.0.0/8")
 
 
+def _section(monkeypatch: pytest.MonkeyPatch, provider: str, **section: Any) -> None:
+    """`[providers.<provider>]` through the environment, for runs that build their own settings."""
+    monkeypatch.setenv("IMAGENT_PROVIDERS", json.dumps({provider: section}))
+
+
 @pytest.fixture
 def dashscope(
     _fake_server: tuple[LoopbackServer, Switchboard], monkeypatch: pytest.MonkeyPatch
@@ -51,6 +59,7 @@ def dashscope(
     _plug(board, fake.app(), monkeypatch)
     monkeypatch.setenv("DASHSCOPE_API_KEY", fake.key)
     monkeypatch.setenv("DASHSCOPE_HTTP_BASE_URL", f"{server.url}/api/v1")
+    _section(monkeypatch, "dashscope", options={"poll_wait_s": 0.01})
     return fake
 
 
@@ -73,4 +82,16 @@ def comfyui(
     server, board = _fake_server
     fake = FakeComfyUI()
     _plug(board, fake.app(), monkeypatch)
+    _section(monkeypatch, "comfyui", base_url=server.url, options={"poll_wait_s": 0.01})
+    return fake
+
+
+@pytest.fixture
+def a1111(
+    _fake_server: tuple[LoopbackServer, Switchboard], monkeypatch: pytest.MonkeyPatch
+) -> FakeA1111:
+    server, board = _fake_server
+    fake = FakeA1111()
+    _plug(board, fake.app(), monkeypatch)
+    _section(monkeypatch, "a1111", base_url=server.url)
     return fake
