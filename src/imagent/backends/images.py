@@ -146,7 +146,9 @@ def decode_image(data: bytes, label: str, policy: ImagePolicy | None = None) -> 
     except (UnidentifiedImageError, Image.DecompressionBombWarning) as exc:
         raise BadImageError(f"image {label} is not a readable image: {exc}") from exc
     except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as exc:
-        raise BadImageError(f"image {label} is corrupt or truncated: {exc}") from exc
+        raise BadImageError(
+            f"image {label} is not a readable image: corrupt or truncated ({exc})"
+        ) from exc
     return LoadedImage(data, fmt, width, height, label, frames)
 
 

@@ -82,7 +82,7 @@ class Renderer(Backend, ABC):
                 else "takes no input images"
             )
             raise ConfigError(f"{self.id} {takes}; {len(sources)} were given")
-        return list(await asyncio.gather(*(self._load(s) for s in sources)))
+        return list(await asyncio.gather(*(self._read_image(s) for s in sources)))
 
     async def mask_image(self, spec: GenerationSpec) -> LoadedImage | None:
         """The spec's edit mask, read by the image loader (None when it has none)."""
@@ -90,9 +90,9 @@ class Renderer(Backend, ABC):
             return None
         if not self.supports_mask:
             raise ConfigError(f"{self.id} takes no mask; leave --mask out")
-        return await self._load(spec.mask)
+        return await self._read_image(spec.mask)
 
-    async def _load(self, source: str) -> LoadedImage:
+    async def _read_image(self, source: str) -> LoadedImage:
         return await load_image(source, ImagePolicy.from_settings(self.settings))
 
     def fit_size(self, size: Size) -> Size:
