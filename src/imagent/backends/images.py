@@ -143,9 +143,11 @@ def decode_image(data: bytes, label: str, policy: ImagePolicy | None = None) -> 
                 frames = getattr(image, "n_frames", 1)
                 image.seek(0)
                 image.load()
-    except (UnidentifiedImageError, Image.DecompressionBombWarning) as exc:
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        raise BadImageError(f"image {label} has too many pixels to decode safely: {exc}") from exc
+    except UnidentifiedImageError as exc:
         raise BadImageError(f"image {label} is not a readable image: {exc}") from exc
-    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as exc:
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise BadImageError(
             f"image {label} is not a readable image: corrupt or truncated ({exc})"
         ) from exc
