@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,19 +17,13 @@ from imagent.cli.app import app
 from imagent.core.errors import ConfigError
 from imagent.core.types import GenerationSpec, Size
 from imagent.settings import ProviderSettings, Settings
-from tests.fakes.tiny_diffusers import build_tiny_pipeline
 
 STEPS = {"steps": 2, "guidance_scale": 1.0}
 
 
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # a tiny model: more threads only contend (measured 10x slower)
-    yield build_tiny_pipeline(tmp_path_factory.mktemp("tiny-sd"))
-    torch.set_num_threads(threads)
+@pytest.fixture
+def tiny(tiny_pipeline: Path) -> Path:
+    return tiny_pipeline
 
 
 @pytest.fixture(autouse=True)

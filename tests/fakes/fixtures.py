@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from tests.fakes.comfyui import FakeComfyUI
 from tests.fakes.dashscope import FakeDashScope
 from tests.fakes.openai_images import FakeOpenAIImages
 from tests.fakes.server import LoopbackServer
+from tests.fakes.tiny_diffusers import build_tiny_pipeline
 
 
 class Switchboard:
@@ -95,3 +97,14 @@ def a1111(
     _plug(board, fake.app(), monkeypatch)
     _section(monkeypatch, "a1111", base_url=server.url)
     return fake
+
+
+@pytest.fixture(scope="session")
+def tiny_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A tiny random Stable Diffusion pipeline folder; skips when the extra is missing."""
+    pytest.importorskip("diffusers", reason="the diffusers extra is not installed")
+    torch = pytest.importorskip("torch", reason="the diffusers extra is not installed")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a tiny model: more threads only contend (measured 10x slower)
+    yield build_tiny_pipeline(tmp_path_factory.mktemp("tiny-sd"))
+    torch.set_num_threads(threads)
