@@ -29,7 +29,6 @@ from imagent.core.errors import BadImageError
 from imagent.core.types import Request as ImageRequest
 from imagent.settings import Settings
 from tests.fakes.fixtures import Switchboard
-from tests.fakes.server import LoopbackServer
 
 LOOPBACK = ImagePolicy(allow_networks=parse_networks(["127.0.0.0/8"]))
 
@@ -78,12 +77,12 @@ class Host:
                 page(
                     "/octet", lambda r: Response(png_bytes(), media_type="application/octet-stream")
                 ),
-                page("/redirect", lambda r: RedirectResponse("/img.png", status_code=302)),
+                page("/redirect", lambda r: RedirectResponse("img.png", status_code=302)),
                 page(
                     "/to-private",
                     lambda r: RedirectResponse("http://10.0.0.1/x.png", status_code=302),
                 ),
-                page("/loop", lambda r: RedirectResponse("/loop", status_code=302)),
+                page("/loop", lambda r: RedirectResponse("loop", status_code=302)),
                 page("/html", lambda r: Response("<html>hi</html>", media_type="text/html")),
                 page("/gone", lambda r: Response("expired", status_code=403)),
                 page(
@@ -102,11 +101,9 @@ class Host:
 
 
 @pytest.fixture
-def host(_fake_server: tuple[LoopbackServer, Switchboard]) -> tuple[str, Host]:
-    server, board = _fake_server
+def host(plugboard: Switchboard) -> tuple[str, Host]:
     fake = Host()
-    board.app = fake.app()
-    return server.url, fake
+    return plugboard.plug("host", fake.app()), fake
 
 
 def fetcher(policy: ImagePolicy = LOOPBACK) -> ImageFetcher:

@@ -35,9 +35,9 @@ def spec(r: A1111Renderer, seeds: list[int] | None = None, **fields: Any) -> Gen
 
 
 async def test_txt2img_sends_the_documented_fields_and_reads_the_seed_from_info(
-    tmp_path: Path, fake_base: str, a1111: FakeA1111
+    tmp_path: Path, a1111: FakeA1111
 ) -> None:
-    r = renderer(tmp_path, fake_base, "sd_xl_base_1.0.safetensors", steps=12, sampler_name="DDIM")
+    r = renderer(tmp_path, a1111.base, "sd_xl_base_1.0.safetensors", steps=12, sampler_name="DDIM")
     rendered = await r.render(spec(r, seeds=[11, 12]))
     await r.aclose()
     assert [one.seed for one in rendered] == [11, 12]
@@ -53,12 +53,12 @@ async def test_txt2img_sends_the_documented_fields_and_reads_the_seed_from_info(
 
 
 async def test_img2img_sends_the_image_and_mask_as_plain_base64(
-    tmp_path: Path, fake_base: str, a1111: FakeA1111
+    tmp_path: Path, a1111: FakeA1111
 ) -> None:
     source, mask = tmp_path / "src.png", tmp_path / "mask.png"
     Image.new("RGB", (64, 64), (200, 30, 200)).save(source)
     Image.new("L", (64, 64), 255).save(mask)
-    r = renderer(tmp_path, fake_base, denoising_strength=0.4)
+    r = renderer(tmp_path, a1111.base, denoising_strength=0.4)
     [one] = await r.render(spec(r, reference_images=[str(source)], mask=str(mask)))
     await r.aclose()
     [call] = a1111.calls
@@ -68,25 +68,23 @@ async def test_img2img_sends_the_image_and_mask_as_plain_base64(
     assert red > 150 and green < 80
 
 
-async def test_errors_carry_the_servers_detail(
-    tmp_path: Path, fake_base: str, a1111: FakeA1111
-) -> None:
-    r = renderer(tmp_path, fake_base, sampler_name="Heun++")
+async def test_errors_carry_the_servers_detail(tmp_path: Path, a1111: FakeA1111) -> None:
+    r = renderer(tmp_path, a1111.base, sampler_name="Heun++")
     with pytest.raises(BackendError, match="Sampler not found"):
         await r.render(spec(r))
     await r.aclose()
 
 
 async def test_basic_auth_comes_from_its_variable(
-    tmp_path: Path, fake_base: str, a1111: FakeA1111, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, a1111: FakeA1111, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     a1111.auth = "me:s3cret-password"
-    r = renderer(tmp_path, fake_base)
+    r = renderer(tmp_path, a1111.base)
     with pytest.raises(AuthError):
         await r.render(spec(r))
     await r.aclose()
     monkeypatch.setenv("A1111_API_AUTH", "me:s3cret-password")
-    r = renderer(tmp_path, fake_base)
+    r = renderer(tmp_path, a1111.base)
     [one] = await r.render(spec(r))
     await r.aclose()
     assert one.seed == 11

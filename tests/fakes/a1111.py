@@ -27,6 +27,7 @@ CHECKPOINTS = {"v1-5-pruned-emaonly.safetensors", "sd_xl_base_1.0.safetensors"}
 
 @dataclass
 class FakeA1111:
+    base: str = ""  # where the fake is served
     auth: str | None = None  # "user:password" when started with --api-auth
     calls: list[dict[str, Any]] = field(default_factory=list)
 

@@ -46,6 +46,7 @@ class Job:
 
 @dataclass
 class FakeComfyUI:
+    base: str = ""  # where the fake is served
     running_polls: int = 1  # history reads `{}` this many times first
     fail_next: bool = False
     prompt_delay_s: float = 0.0

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tests.fakes.a1111 import FakeA1111
@@ -19,83 +21,82 @@ from tests.fakes.tiny_diffusers import build_tiny_pipeline
 
 
 class Switchboard:
-    """One server for the whole session; each test plugs in a fresh fake."""
+    """One server for the whole session: each fake is plugged in under its own first path
+    segment (`/dashscope/...`, `/openai/...`), so several can serve one test."""
 
-    def __init__(self) -> None:
-        self.app: ASGIApp | None = None
+    def __init__(self, url: str = "") -> None:
+        self.url = url
+        self.apps: dict[str, ASGIApp] = {}
+
+    def plug(self, name: str, app: ASGIApp) -> str:
+        """Serve `app` under `/<name>`; returns that base URL."""
+        self.apps[name] = app
+        return f"{self.url}/{name}"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        assert self.app is not None, "no fake is plugged in"
-        await self.app(scope, receive, send)
+        name, _, rest = scope["path"][1:].partition("/")
+        app = self.apps.get(name)
+        if app is None:
+            await Response("no fake is plugged in here", status_code=404)(scope, receive, send)
+            return
+        await app({**scope, "path": "/" + rest, "raw_path": ("/" + rest).encode()}, receive, send)
 
 
 @pytest.fixture(scope="session")
-def _fake_server() -> Iterator[tuple[LoopbackServer, Switchboard]]:
+def _fake_server() -> Iterator[Switchboard]:
     board = Switchboard()
     with LoopbackServer(board) as server:
-        yield server, board
+        board.url = server.url
+        yield board
 
 
 @pytest.fixture
-def fake_base(_fake_server: tuple[LoopbackServer, Switchboard]) -> str:
-    """The fake server's URL; results served there may be downloaded (loopback allowed)."""
-    return _fake_server[0].url
-
-
-def _plug(board: Switchboard, app: ASGIApp, monkeypatch: pytest.MonkeyPatch) -> None:
-    board.app = app
+def plugboard(_fake_server: Switchboard, monkeypatch: pytest.MonkeyPatch) -> Iterator[Switchboard]:
+    """The session's fake server, emptied after the test; results served there may be
+    downloaded (loopback is allowed for image URLs)."""
     monkeypatch.setenv("IMAGENT_IMAGE_ALLOW_NETWORKS", "127.0.0.0/8")
+    yield _fake_server
+    _fake_server.apps.clear()
 
 
 def _section(monkeypatch: pytest.MonkeyPatch, provider: str, **section: Any) -> None:
     """`[providers.<provider>]` through the environment, for runs that build their own settings."""
-    monkeypatch.setenv("IMAGENT_PROVIDERS", json.dumps({provider: section}))
+    sections = json.loads(os.environ.get("IMAGENT_PROVIDERS", "{}"))
+    monkeypatch.setenv("IMAGENT_PROVIDERS", json.dumps({**sections, provider: section}))
 
 
 @pytest.fixture
-def dashscope(
-    _fake_server: tuple[LoopbackServer, Switchboard], monkeypatch: pytest.MonkeyPatch
-) -> FakeDashScope:
-    server, board = _fake_server
-    fake = FakeDashScope(base=server.url)
-    _plug(board, fake.app(), monkeypatch)
+def dashscope(plugboard: Switchboard, monkeypatch: pytest.MonkeyPatch) -> FakeDashScope:
+    fake = FakeDashScope()
+    fake.base = plugboard.plug("dashscope", fake.app())
     monkeypatch.setenv("DASHSCOPE_API_KEY", fake.key)
-    monkeypatch.setenv("DASHSCOPE_HTTP_BASE_URL", f"{server.url}/api/v1")
+    monkeypatch.setenv("DASHSCOPE_HTTP_BASE_URL", f"{fake.base}/api/v1")
     _section(monkeypatch, "dashscope", options={"poll_wait_s": 0.01})
     return fake
 
 
 @pytest.fixture
-def openai_images(
-    _fake_server: tuple[LoopbackServer, Switchboard], monkeypatch: pytest.MonkeyPatch
-) -> FakeOpenAIImages:
-    server, board = _fake_server
+def openai_images(plugboard: Switchboard, monkeypatch: pytest.MonkeyPatch) -> FakeOpenAIImages:
     fake = FakeOpenAIImages()
-    _plug(board, fake.app(), monkeypatch)
+    base = plugboard.plug("openai", fake.app())
     monkeypatch.setenv("OPENAI_API_KEY", fake.key)
-    monkeypatch.setenv("OPENAI_BASE_URL", f"{server.url}/v1")
+    monkeypatch.setenv("OPENAI_BASE_URL", f"{base}/v1")
     return fake
 
 
 @pytest.fixture
-def comfyui(
-    _fake_server: tuple[LoopbackServer, Switchboard], monkeypatch: pytest.MonkeyPatch
-) -> FakeComfyUI:
-    server, board = _fake_server
+def comfyui(plugboard: Switchboard, monkeypatch: pytest.MonkeyPatch) -> FakeComfyUI:
     fake = FakeComfyUI()
-    _plug(board, fake.app(), monkeypatch)
-    _section(monkeypatch, "comfyui", base_url=server.url, options={"poll_wait_s": 0.01})
+    fake.base = plugboard.plug("comfyui", fake.app())
+    _section(monkeypatch, "comfyui", base_url=fake.base, options={"poll_wait_s": 0.01})
     return fake
 
 
 @pytest.fixture
-def a1111(
-    _fake_server: tuple[LoopbackServer, Switchboard], monkeypatch: pytest.MonkeyPatch
-) -> FakeA1111:
-    server, board = _fake_server
+def a1111(plugboard: Switchboard, monkeypatch: pytest.MonkeyPatch) -> FakeA1111:
     fake = FakeA1111()
-    _plug(board, fake.app(), monkeypatch)
-    _section(monkeypatch, "a1111", base_url=server.url)
+    fake.base = plugboard.plug("a1111", fake.app())
+    _section(monkeypatch, "a1111", base_url=fake.base)
     return fake
 
 
