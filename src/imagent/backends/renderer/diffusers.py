@@ -14,15 +14,10 @@ Options (`[providers.diffusers.options]`): `steps` (30), `guidance_scale` (7.0),
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 from pathlib import Path
 from typing import Any
 
-import torch
-from diffusers import (
-    AutoPipelineForImage2Image,
-    AutoPipelineForInpainting,
-    AutoPipelineForText2Image,
-)
 from PIL import Image
 
 from imagent.backends.images import LoadedImage
@@ -31,7 +26,12 @@ from imagent.core.errors import BackendError, ConfigError
 from imagent.core.types import GenerationSpec
 from imagent.settings import Settings
 
-DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+# Importing torch and diffusers takes seconds, so it waits for the first render; whether
+# the extra is installed is known at once (the registry then names the extra to install).
+for _package in ("torch", "diffusers", "transformers"):
+    if importlib.util.find_spec(_package) is None:
+        raise ImportError(f"No module named {_package!r}", name=_package)
+DTYPES = ("float32", "float16", "bfloat16")
 
 
 class DiffusersRenderer(Renderer):
@@ -72,6 +72,8 @@ class DiffusersRenderer(Renderer):
     def _one(
         self, spec: GenerationSpec, seed: int, images: list[LoadedImage], mask: LoadedImage | None
     ) -> Image.Image:
+        import torch
+
         size = (spec.size.width, spec.size.height)
         call: dict[str, Any] = {
             "prompt": spec.prompt,
@@ -100,12 +102,17 @@ class DiffusersRenderer(Renderer):
         if "text" not in self._pipelines:
             self._pipelines["text"] = self._load()
         if kind not in self._pipelines:
+            from diffusers import AutoPipelineForImage2Image, AutoPipelineForInpainting
+
             auto = AutoPipelineForImage2Image if kind == "image" else AutoPipelineForInpainting
             self._pipelines[kind] = auto.from_pipe(self._pipelines["text"])
             self._pipelines[kind].set_progress_bar_config(disable=True)
         return self._pipelines[kind]
 
     def _load(self) -> Any:
+        import torch
+        from diffusers import AutoPipelineForText2Image
+
         device = str(self.options.get("device", "auto"))
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -118,7 +125,7 @@ class DiffusersRenderer(Renderer):
             )
         try:
             pipeline = AutoPipelineForText2Image.from_pretrained(
-                self.folder, local_files_only=True, dtype=DTYPES[dtype_name]
+                self.folder, local_files_only=True, dtype=getattr(torch, dtype_name)
             )
         except (OSError, ValueError) as exc:
             raise ConfigError(f"diffusers/{self.model}: cannot load the pipeline: {exc}") from exc
