@@ -16,16 +16,15 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from imagent.agent.inputs import check_image
+from imagent.backends.image_fetch import ImageFetcher, ImageFetchError
 from imagent.backends.images import (
-    ImageFetcher,
-    ImageFetchError,
     ImagePolicy,
     decode_image,
     load_image,
     parse_networks,
 )
 from imagent.backends.retry import RetryPolicy
-from imagent.core.errors import BadImageError
+from imagent.core.errors import BadImageError, ConfigError
 from imagent.core.types import Request as ImageRequest
 from imagent.settings import Settings
 from tests.fakes.fixtures import Switchboard
@@ -238,7 +237,7 @@ async def test_transient_failures_are_retried(host: tuple[str, Host]) -> None:
 
 
 def test_allowed_networks_are_cidr_ranges() -> None:
-    with pytest.raises(BadImageError, match="image_allow_networks"):
+    with pytest.raises(ConfigError, match="IMAGENT_IMAGE_ALLOW_NETWORKS"):
         parse_networks(["not-a-network"])
     assert Settings(image_allow_networks="10.0.0.0/8, 127.0.0.1").image_allow_networks == [
         "10.0.0.0/8",

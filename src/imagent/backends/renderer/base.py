@@ -90,6 +90,10 @@ class Renderer(Backend, ABC):
             return None
         if not self.supports_mask:
             raise ConfigError(f"{self.id} takes no mask; leave --mask out")
+        if not spec.reference_images:
+            raise ConfigError(
+                "a mask marks what may change in the first --image: give that image too"
+            )
         return await self._read_image(spec.mask)
 
     async def _read_image(self, source: str) -> LoadedImage:

@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-from imagent.backends.images import ImageFetchError, LoadedImage
+from imagent.backends.image_fetch import ImageFetchError
+from imagent.backends.images import LoadedImage
 from imagent.backends.renderer.base import RenderedImage
 from imagent.backends.renderer.hosted import HostedRenderer
 from imagent.backends.renderer.polling import poll_until

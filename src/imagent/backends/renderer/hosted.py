@@ -17,7 +17,8 @@ import httpx2
 from PIL import Image
 
 from imagent.backends.http import HTTPProvider, api_key
-from imagent.backends.images import ImageFetcher, ImagePolicy, decode_image
+from imagent.backends.image_fetch import ImageFetcher
+from imagent.backends.images import ImagePolicy, decode_image
 from imagent.backends.renderer.base import RenderedImage, Renderer
 from imagent.backends.retry import RetryPolicy
 from imagent.core.errors import BackendError, BadImageError, ConfigError
