@@ -292,3 +292,14 @@ def test_families_and_their_sizes(tmp_path: Path) -> None:
     assert wide.height >= 512 and wide.width <= 2048
     with pytest.raises(ConfigError, match="needs a model"):
         registry.resolve("renderer", "dashscope", settings(tmp_path))
+
+
+async def test_renders_in_flight_stay_within_the_renderers_limit(
+    tmp_path: Path, dashscope: FakeDashScope
+) -> None:
+    dashscope.submit_delay_s = 0.05
+    r = renderer(tmp_path, "qwen-image-max")
+    rendered = await r.render(spec(r, seeds=[1, 2, 3, 4, 5]))
+    await r.aclose()
+    assert [one.seed for one in rendered] == [1, 2, 3, 4, 5]
+    assert dashscope.most_in_flight == r.max_concurrency == 2

@@ -67,6 +67,8 @@ class FakeDashScope:
     headers: list[dict[str, str]] = field(default_factory=list)
     polls: int = 0
     downloads: int = 0
+    in_flight: int = 0
+    most_in_flight: int = 0
     tasks: dict[str, Task] = field(default_factory=dict)
     objects: dict[str, bytes] = field(default_factory=dict)
 
@@ -95,7 +97,12 @@ class FakeDashScope:
             return refused
         body = await request.json()
         self.submits.append(body)
-        await pause(self.submit_delay_s)
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await pause(self.submit_delay_s)
+        finally:
+            self.in_flight -= 1
         model, params = body.get("model"), body.get("parameters") or {}
         messages = (body.get("input") or {}).get("messages") or []
         if len(messages) != 1 or messages[0].get("role") != "user":

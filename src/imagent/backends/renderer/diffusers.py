@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -58,16 +59,18 @@ class DiffusersRenderer(Renderer):
             )
         self.options = self.settings.provider(self.provider).options
         self._pipelines: dict[str, Any] = {}
-        self._lock = asyncio.Lock()
+        self._lock = threading.Lock()
 
     async def render(self, spec: GenerationSpec) -> list[RenderedImage]:
         images = await self.input_images(spec)
         mask = await self.mask_image(spec)
-        async with self._lock:
-            return [
-                RenderedImage(await asyncio.to_thread(self._one, spec, seed, images, mask), seed)
-                for seed in spec.seeds
-            ]
+        return await asyncio.to_thread(self._render_all, spec, images, mask)
+
+    def _render_all(
+        self, spec: GenerationSpec, images: list[LoadedImage], mask: LoadedImage | None
+    ) -> list[RenderedImage]:
+        with self._lock:  # one pipeline, one render at a time, whichever event loop asks
+            return [RenderedImage(self._one(spec, seed, images, mask), seed) for seed in spec.seeds]
 
     def _one(
         self, spec: GenerationSpec, seed: int, images: list[LoadedImage], mask: LoadedImage | None

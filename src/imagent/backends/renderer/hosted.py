@@ -60,7 +60,7 @@ class HostedRenderer(Renderer):
         self.transport = transport
         self._http: HTTPProvider | None = None
         self._fetcher: ImageFetcher | None = None
-        self._slots = asyncio.Semaphore(min(self.max_concurrency, self.config.concurrency))
+        self._slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
 
     @property
     def base_url(self) -> str:
@@ -136,10 +136,19 @@ class HostedRenderer(Renderer):
         """`one(seed)` for every seed of the spec, at most `max_concurrency` at once, in order."""
 
         async def bounded(seed: int) -> RenderedImage:
-            async with self._slots:
+            async with self.slots():
                 return await one(seed)
 
         return list(await asyncio.gather(*(bounded(seed) for seed in spec.seeds)))
+
+    def slots(self) -> asyncio.Semaphore:
+        """Bounds the renders in flight: `max_concurrency`, or the provider's `concurrency`
+        if lower. One per event loop (a backend may outlive a loop: `Agent.run_sync`)."""
+        loop = asyncio.get_running_loop()
+        if self._slots is None or self._slots[0] is not loop:
+            limit = min(self.max_concurrency, self.config.concurrency)
+            self._slots = (loop, asyncio.Semaphore(limit))
+        return self._slots[1]
 
     async def download(self, url: str) -> Image.Image:
         """A result image at `url`, fetched at once (result URLs expire)."""

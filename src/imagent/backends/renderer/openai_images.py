@@ -110,7 +110,7 @@ class OpenAIImagesRenderer(HostedRenderer):
     async def _bounded(
         self, spec: GenerationSpec, n: int, images: list[LoadedImage], mask: LoadedImage | None
     ) -> list[RenderedImage]:
-        async with self._slots:
+        async with self.slots():
             return await self._request(spec, n, images, mask)
 
     def fields(self, spec: GenerationSpec, n: int) -> dict[str, Any]:
