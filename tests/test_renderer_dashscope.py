@@ -292,6 +292,9 @@ def test_families_and_their_sizes(tmp_path: Path) -> None:
     assert wide.height >= 512 and wide.width <= 2048
     with pytest.raises(ConfigError, match="needs a model"):
         registry.resolve("renderer", "dashscope", settings(tmp_path))
+    with pytest.raises(ConfigError, match="Did you mean 'dashscope/qwen-image-plus'"):
+        renderer(tmp_path, "qwen-imag-plus")
+    assert type(renderer(tmp_path, "qwen-image-3.0")) is QwenImage2  # new names pass through
 
 
 async def test_renders_in_flight_stay_within_the_renderers_limit(

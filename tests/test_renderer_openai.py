@@ -170,6 +170,8 @@ def test_gpt_image_2_sizes_are_multiples_of_16_within_its_aspect(tmp_path: Path)
     assert banner.width / banner.height <= 3.0 and banner.width <= 3840
     huge = r.fit_size(Size(width=4096, height=4096))
     assert huge.width * huge.height <= 3840 * 2160
+    with pytest.raises(ConfigError, match="Did you mean 'openai/dall-e-3'"):
+        renderer(tmp_path, "dalle-3")
     assert renderer(tmp_path, "gpt-image-1").fit_size(Size(width=1600, height=900)) == Size(
         width=1536, height=1024
     )

@@ -208,10 +208,11 @@ class Agent:
 
     async def _load(self, result: Result, backends: bk.Backends, tracer: Tracer) -> None:
         request = result.request
-        for source in [*request.images, *([request.mask] if request.mask else [])]:
+        named = [("reference image", s) for s in request.images]
+        for what, source in [*named, *([("mask", request.mask)] if request.mask else [])]:
             image = await check_image(source, self.settings)
             size = f"{image.width}x{image.height}"
-            tracer.emit("load", "decision", f"reference image {image.label} ({size})")
+            tracer.emit("load", "decision", f"{what} {image.label} ({size})")
         if result.request.images and not backends.renderer.supports_reference_images:
             tracer.emit("load", "warning", f"{backends.renderer.id} does not use reference images")
 

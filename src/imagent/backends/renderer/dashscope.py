@@ -56,6 +56,7 @@ class DashScopeRenderer(HostedRenderer):
     base_url_env = "DASHSCOPE_HTTP_BASE_URL"
     key_env = "DASHSCOPE_API_KEY"
     price_table = PRICES
+    known_models = tuple(PRICES)
     max_prompt_chars = 800
     sizes: ClassVar[tuple[tuple[int, int], ...] | None] = (
         (1664, 928),
@@ -78,6 +79,7 @@ class DashScopeRenderer(HostedRenderer):
                 "dashscope needs a model: dashscope/qwen-image-plus, dashscope/qwen-image-2.0, "
                 "dashscope/qwen-image-edit-plus, ..."
             )
+        cls.check_model(model)
         if "-edit" in model:
             family: type[DashScopeRenderer] = (
                 QwenImageEditBasic
@@ -92,7 +94,8 @@ class DashScopeRenderer(HostedRenderer):
 
     @property
     def api(self) -> str:
-        """ "sync" or "async": the task API by default where the model has one."""
+        """Which endpoint renders: the task API ("async") where the model has one, unless
+        the `api` option says "sync"."""
         choice = self.option("api", "auto")
         if choice not in ("auto", "sync", "async"):
             raise ConfigError(

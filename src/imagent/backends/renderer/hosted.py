@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import difflib
 import os
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, ClassVar, TypeVar
 
@@ -38,6 +40,10 @@ def table_entry(table: Mapping[str, V], model: str) -> V | None:
     return table[max(families, key=len)] if families else None
 
 
+def _shape(model: str) -> str:
+    return re.sub(r"[\d.]+", "#", model)
+
+
 class HostedRenderer(Renderer):
     """A renderer that speaks to a service over HTTP. Subclasses set the class attributes
     below and write `render` with `self.http`, `self.each_seed` and `self.download`."""
@@ -47,6 +53,7 @@ class HostedRenderer(Renderer):
     key_env: ClassVar[str | None] = None  # None: the service takes no key
     key_required: ClassVar[bool] = True
     price_table: ClassVar[Mapping[str, float]] = {}  # USD per image by model (or model:variant)
+    known_models: ClassVar[tuple[str, ...]] = ()  # names a near miss is checked against
 
     def __init__(
         self,
@@ -61,6 +68,22 @@ class HostedRenderer(Renderer):
         self._http: HTTPProvider | None = None
         self._fetcher: ImageFetcher | None = None
         self._slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+
+    @classmethod
+    def check_model(cls, model: str) -> None:
+        """A name a letter or two off a known model is a typo, said before any request.
+        Other names go to the service as they are: providers add models often, and a name
+        that differs only in its numbers is taken for a new version."""
+        if not model or table_entry(dict.fromkeys(cls.known_models), model) is not None:
+            return
+        if _shape(model) in {_shape(known) for known in cls.known_models}:
+            return
+        close = difflib.get_close_matches(model, cls.known_models, n=3, cutoff=0.9)
+        if close:
+            raise ConfigError(
+                f"unknown {cls.provider} model {model!r}. Did you mean "
+                f"{' or '.join(repr(f'{cls.provider}/{c}') for c in close)}?"
+            )
 
     @property
     def base_url(self) -> str:

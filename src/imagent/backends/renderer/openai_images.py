@@ -57,6 +57,14 @@ class OpenAIImagesRenderer(HostedRenderer):
     base_url_env = "OPENAI_BASE_URL"
     key_env = "OPENAI_API_KEY"
     price_table = IMAGE_PRICES
+    known_models = (
+        "gpt-image-1",
+        "gpt-image-1-mini",
+        "gpt-image-1.5",
+        "gpt-image-2",
+        "dall-e-2",
+        "dall-e-3",
+    )
     max_prompt_chars = 32000
     sizes: ClassVar[tuple[tuple[int, int], ...] | None] = (
         (1024, 1024),
@@ -79,6 +87,7 @@ class OpenAIImagesRenderer(HostedRenderer):
             raise ConfigError(
                 "openai needs an image model: openai/gpt-image-1, openai/dall-e-3, ..."
             )
+        cls.check_model(model)
         family: type[OpenAIImagesRenderer] = cls
         if model.startswith("dall-e-3"):
             family = DallE3
