@@ -243,3 +243,15 @@ def test_allowed_networks_are_cidr_ranges() -> None:
         "10.0.0.0/8",
         "127.0.0.1",
     ]
+
+
+def test_an_image_too_large_for_a_provider_is_scaled_down_once() -> None:
+    loaded = decode_image(png_bytes((300, 200)), "x")
+    assert loaded.within(400) is loaded
+    smaller = loaded.within(150)
+    assert (smaller.width, smaller.height, smaller.format) == (150, 100, "PNG")
+    noisy = Image.effect_noise((400, 400), 80).convert("RGB")
+    buffer = io.BytesIO()
+    noisy.save(buffer, format="PNG")
+    squeezed = decode_image(buffer.getvalue(), "noise").within(400, max_bytes=100_000)
+    assert squeezed.format == "JPEG" and len(squeezed.data) <= 100_000

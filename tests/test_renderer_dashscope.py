@@ -306,3 +306,16 @@ async def test_renders_in_flight_stay_within_the_renderers_limit(
     await r.aclose()
     assert [one.seed for one in rendered] == [1, 2, 3, 4, 5]
     assert dashscope.most_in_flight == r.max_concurrency == 2
+
+
+async def test_a_reference_larger_than_the_model_takes_is_scaled_down(
+    tmp_path: Path, dashscope: FakeDashScope
+) -> None:
+    wide = tmp_path / "wide.png"
+    Image.new("RGB", (3600, 600), (5, 5, 5)).save(wide)
+    r = renderer(tmp_path, "qwen-image-edit-plus")
+    await r.render(spec(r, reference_images=[str(wide)]))
+    await r.aclose()
+    sent = dashscope.submits[0]["input"]["messages"][0]["content"][0]["image"]
+    with Image.open(io.BytesIO(base64.b64decode(sent.split(",", 1)[1]))) as image:
+        assert image.size == (3072, 512)

@@ -108,6 +108,25 @@ class LoadedImage:
         data, mime = self.encoded(formats)
         return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
+    def within(self, max_side: int, max_bytes: int | None = None) -> LoadedImage:
+        """This image as a provider takes it: scaled down to `max_side`, and re-encoded (PNG,
+        else JPEG, else smaller) until it is under `max_bytes`; itself when it already fits."""
+        if max(self.width, self.height) <= max_side and (
+            max_bytes is None or len(self.data) <= max_bytes
+        ):
+            return self
+        source, side = self.to_pil(), max_side
+        while True:
+            image = source.copy()
+            image.thumbnail((side, side), Image.Resampling.LANCZOS)
+            for fmt in ("PNG", "JPEG"):
+                buffer = io.BytesIO()
+                (image if fmt == "PNG" else image.convert("RGB")).save(buffer, format=fmt)
+                data = buffer.getvalue()
+                if max_bytes is None or len(data) <= max_bytes or side <= 64:
+                    return LoadedImage(data, fmt, image.width, image.height, self.label)
+            side = int(side * 0.7)
+
 
 def decode_image(data: bytes, label: str, policy: ImagePolicy | None = None) -> LoadedImage:
     """Check `data` against the policy and decode it fully; BadImageError says what is wrong."""

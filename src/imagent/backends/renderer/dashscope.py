@@ -28,6 +28,7 @@ from imagent.settings import Settings
 SYNC_PATH = "/services/aigc/multimodal-generation/generation"
 ASYNC_PATH = "/services/aigc/text2image/image-synthesis"
 MAX_NEGATIVE_CHARS = 500
+MAX_INPUT_SIDE, MAX_INPUT_BYTES = 3072, 10 * 1024 * 1024  # what the edit models take best
 ASYNC_MODELS = frozenset({"qwen-image-plus", "qwen-image"})  # the only ones with a task API
 FIXED_SIZE_MODELS = ("qwen-image-max", "qwen-image-plus", "qwen-image")
 _WAITING = frozenset({"PENDING", "RUNNING", "SUSPENDED"})
@@ -141,7 +142,9 @@ class DashScopeRenderer(HostedRenderer):
     async def _render_sync(
         self, spec: GenerationSpec, seed: int, images: list[LoadedImage]
     ) -> RenderedImage:
-        content: list[dict[str, str]] = [{"image": image.data_url()} for image in images]
+        content: list[dict[str, str]] = [
+            {"image": image.within(MAX_INPUT_SIDE, MAX_INPUT_BYTES).data_url()} for image in images
+        ]
         content.append({"text": spec.prompt})
         payload = {
             "model": self.model,

@@ -78,6 +78,8 @@ class OpenAIImagesRenderer(HostedRenderer):
     max_reference_images = 16
     supports_mask = True
     batch: ClassVar[int] = 10  # images one request may ask for (`n`)
+    max_input_side: ClassVar[int] = 4096  # input images are scaled down to this
+    max_input_bytes: ClassVar[int] = 50 * 1024 * 1024  # and re-encoded to stay under this
     gpt: ClassVar[bool] = True  # output_format, usage in tokens, no response_format
     default_quality: ClassVar[str | None] = "auto"
 
@@ -182,10 +184,13 @@ class OpenAIImagesRenderer(HostedRenderer):
         """Multipart parts: `image[]` for each input image, then the mask."""
         parts: list[tuple[str, tuple[str, bytes, str]]] = []
         for k, image in enumerate(images):
-            data, mime = image.encoded(INPUT_FORMATS)
+            data, mime = image.within(self.max_input_side, self.max_input_bytes).encoded(
+                INPUT_FORMATS
+            )
             parts.append(("image[]", (f"image_{k}.{mime.split('/')[1]}", data, mime)))
         if mask is not None:
-            parts.append(("mask", ("mask.png", mask_png(mask, images[0]), "image/png")))
+            first = images[0].within(self.max_input_side, self.max_input_bytes)
+            parts.append(("mask", ("mask.png", mask_png(mask, first), "image/png")))
         return parts
 
     def cost(self, body: dict[str, Any], n: int, fields: dict[str, Any]) -> float:
@@ -262,6 +267,8 @@ class DallE2(OpenAIImagesRenderer):
     max_reference_images = 1
     gpt = False
     default_quality = None
+    max_input_side = 1024
+    max_input_bytes = 4 * 1024 * 1024
 
     def image_parts(
         self, images: list[LoadedImage], mask: LoadedImage | None
@@ -270,7 +277,8 @@ class DallE2(OpenAIImagesRenderer):
         [(_, (_, data, _))] = super().image_parts(images[:1], None)
         parts = [("image", ("image.png", _as_png(data), "image/png"))]
         if mask is not None:
-            parts.append(("mask", ("mask.png", mask_png(mask, images[0]), "image/png")))
+            first = images[0].within(self.max_input_side, self.max_input_bytes)
+            parts.append(("mask", ("mask.png", mask_png(mask, first), "image/png")))
         return parts
 
 
