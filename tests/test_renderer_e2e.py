@@ -6,18 +6,23 @@ with a reference image work; and no key ends up in any output.
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PIL import Image
+from starlette.applications import Starlette
+from starlette.responses import Response
+from starlette.routing import Route
 from typer.testing import CliRunner
 
 from imagent.cli.app import app
 from tests.fakes.a1111 import FakeA1111
 from tests.fakes.comfyui import FakeComfyUI, txt2img_workflow
 from tests.fakes.dashscope import FakeDashScope
+from tests.fakes.fixtures import Switchboard
 from tests.fakes.openai_images import FakeOpenAIImages
 
 runner = CliRunner()
@@ -92,6 +97,25 @@ def test_an_edit_with_a_reference_image_on_dashscope(
     with Image.open(data["final_image"]) as image:
         red, _, blue = image.convert("RGB").getpixel((0, 0))  # type: ignore[misc]
     assert red > 200 and blue < 60
+
+
+def test_a_reference_image_can_be_a_url(
+    dashscope: FakeDashScope, plugboard: Switchboard, tmp_path: Path
+) -> None:
+    buffer = io.BytesIO()
+    Image.new("RGB", (500, 500), (240, 240, 10)).save(buffer, format="JPEG")
+    photo = buffer.getvalue()
+    base = plugboard.plug(
+        "photos",
+        Starlette(
+            routes=[Route("/jacket.jpg", lambda r: Response(photo, media_type="image/jpeg"))]
+        ),
+    )
+    data = generate("dashscope/qwen-image-edit-plus", "--image", f"{base}/jacket.jpg")
+    sent = dashscope.submits[0]["input"]["messages"][0]["content"][0]["image"]
+    assert sent.startswith("data:image/jpeg;base64,")
+    trace = (Path(data["run_dir"]) / "trace.jsonl").read_text()
+    assert f"reference image {base}/jacket.jpg (500x500)" in trace
 
 
 def test_an_edit_with_a_reference_image_and_mask_on_openai(

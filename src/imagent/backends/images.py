@@ -195,9 +195,15 @@ def decode_data_url(url: str, policy: ImagePolicy | None = None) -> LoadedImage:
 
 
 def url_label(url: str) -> str:
-    """A URL without its query and fragment: signed URLs carry credentials there."""
+    """A URL without user info, query and fragment: signed URLs carry credentials there."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname or ''}{parts.path}"
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port = ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
 
 
 async def load_image(
