@@ -146,6 +146,12 @@ async def test_a_timeout_after_sending_is_not_sent_again(
     assert len(openai_images.calls) == 1
 
 
+def test_without_usage_the_cost_comes_from_the_documented_output_tokens(tmp_path: Path) -> None:
+    r = renderer(tmp_path, "gpt-image-1")
+    body = {"data": [{}], "quality": "high", "size": "1024x1536"}
+    assert r.cost(body, 1, {"size": "1024x1536"}) == pytest.approx(6240 * 40 / 1e6)
+
+
 async def test_a_configured_price_wins(tmp_path: Path) -> None:
     r = renderer(tmp_path, "gpt-image-1", prices={"gpt-image-1": Price(per_image=0.3)})
     [one] = await r.render(spec(r))

@@ -34,6 +34,13 @@ TOKEN_PRICES: dict[str, tuple[float, float, float]] = {
     "gpt-image-1-mini": (2.0, 2.5, 8.0),
     "gpt-image-1.5": (5.0, 8.0, 32.0),
 }
+# Image output tokens of GPT image models by quality and size (the same list), for responses
+# that come without `usage`.
+OUTPUT_TOKENS = {
+    "low": {"1024x1024": 272, "1024x1536": 408, "1536x1024": 400},
+    "medium": {"1024x1024": 1056, "1024x1536": 1584, "1536x1024": 1568},
+    "high": {"1024x1024": 4160, "1024x1536": 6240, "1536x1024": 6208},
+}
 # USD per image for the DALL·E models, by quality and size (same list, 2026-11).
 IMAGE_PRICES = {
     "dall-e-3:standard:1024x1024": 0.04,
@@ -198,15 +205,20 @@ class OpenAIImagesRenderer(HostedRenderer):
         configured = self.config.prices.get(self.model)
         if configured is not None and configured.per_image:
             return configured.per_image
-        usage = body.get("usage")
-        if isinstance(usage, dict):
+        quality = body.get("quality") or fields.get("quality")
+        if self.gpt:
             rates = (
                 (configured.input_per_mtok, configured.input_per_mtok, configured.output_per_mtok)
                 if configured is not None
                 else table_entry(TOKEN_PRICES, self.model) or (0.0, 0.0, 0.0)
             )
+            usage = body.get("usage")
+            if not isinstance(usage, dict):  # a gateway that drops it: the documented output
+                tokens = OUTPUT_TOKENS.get(str(quality), OUTPUT_TOKENS["medium"])
+                usage = {
+                    "output_tokens": n * tokens.get(str(body.get("size") or fields["size"]), 0)
+                }
             return round(token_cost(usage, rates) / max(1, n), 6)
-        quality = fields.get("quality")
         return self.price_per_image(f"{quality}:{fields['size']}" if quality else fields["size"])
 
 
