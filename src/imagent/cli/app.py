@@ -12,6 +12,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 from imagent.agent.agent import Agent
 from imagent.cli import doctor as doctor_mod
@@ -55,7 +56,7 @@ def _settings() -> Settings:
 
 
 def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[red]error:[/red] {message}")
+    err.print(f"[red]error:[/red] {escape(message)}")  # "imagent[ocr]" is no markup
     raise typer.Exit(code)
 
 
