@@ -69,6 +69,9 @@ async def test_titled_nodes_and_options_choose_the_slots(
     await r.render(spec(r))
     await r.aclose()
     assert comfyui.queued[-1]["prompt"]["6"]["inputs"]["text"] == spec(r).prompt
+    await r.render(spec(r).model_copy(update={"negative_prompt": ""}))
+    await r.aclose()
+    assert comfyui.queued[-1]["prompt"]["7"]["inputs"]["text"] == "text, watermark"
 
 
 async def test_reference_images_are_uploaded_into_load_image_nodes(

@@ -103,7 +103,7 @@ class ComfyUIRenderer(HostedRenderer):
     ) -> RenderedImage:
         values = {
             "prompt": spec.prompt,
-            "negative": spec.negative_prompt,
+            "negative": spec.negative_prompt or None,  # none: the workflow's own stays
             "seed": seed,
             "width": spec.size.width,
             "height": spec.size.height,
