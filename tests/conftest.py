@@ -11,6 +11,7 @@ import pytest
 from imagent.settings import Settings
 
 TODAY = date(2026, 11, 25)
+pytest_plugins = ["tests.fakes.fixtures"]  # loopback fakes of the hosted image APIs
 
 
 @pytest.fixture(scope="session")

@@ -117,6 +117,8 @@ class Settings(BaseSettings):
     planner_tier: Literal["auto", "small", "capable"] = "auto"
     profiles: dict[str, Profile] = Field(default_factory=dict)  # yours, beside PROFILES
     profile: str | None = None  # fills llm, renderer and judges where they are not set
+    # Private ranges (CIDR) that image URLs may reach; by default only public addresses.
+    image_allow_networks: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     def provider(self, name: str) -> ProviderSettings:
         """The `[providers.<name>]` section, or its defaults when the file has none."""
@@ -150,9 +152,9 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("judges", mode="before")
+    @field_validator("judges", "image_allow_networks", mode="before")
     @classmethod
-    def _split_judges(cls, value: object) -> object:
+    def _split_lists(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value

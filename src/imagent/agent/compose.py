@@ -144,6 +144,7 @@ def compose_spec(
         size=renderer.fit_size(request.size or DEFAULT_SIZE),
         seeds=[(seed + i) % 2**31 for i in range(min(request.n, renderer.max_candidates))],
         reference_images=list(request.images) if renderer.supports_reference_images else [],
+        mask=request.mask if renderer.supports_mask else None,
     )
     limit = renderer.max_prompt_chars
     prompt = _fit(brief, spec, "", limit, part)

@@ -50,9 +50,11 @@ class RunContext:
 
 
 async def load(ctx: RunContext) -> None:
-    for path in ctx.result.request.images:
-        width, height = check_image(path)
-        ctx.tracer.decision("load", f"reference image {path} ({width}x{height})")
+    request = ctx.result.request
+    named = [("reference image", source) for source in request.images]
+    for what, source in [*named, *([("mask", request.mask)] if request.mask else [])]:
+        image = await check_image(source, ctx.settings)
+        ctx.tracer.decision("load", f"{what} {image.label} ({image.width}x{image.height})")
     renderer = ctx.backends.renderer
     if ctx.result.request.images and not renderer.supports_reference_images:
         ctx.warn("load", f"{renderer.id} does not use reference images; they are ignored")

@@ -128,6 +128,9 @@ def generate(
     image: Annotated[
         list[str] | None, typer.Option("--image", "-i", help="Reference image")
     ] = None,
+    mask: Annotated[
+        str | None, typer.Option("--mask", help="Edit mask for the first --image (PNG)")
+    ] = None,
     max_rounds: Annotated[int | None, typer.Option("--max-rounds", help="Repair rounds")] = None,
     ask: Annotated[bool, typer.Option("--ask", help="Ask back instead of filling gaps")] = False,
     user: Annotated[str, typer.Option("--user", help="User id for memory")] = "default",
@@ -148,7 +151,7 @@ def generate(
     async def work() -> Result:
         request = _request(
             prompt, n=n, size=size, seed=seed, llm=llm, renderer=renderer, judges=judge,
-            images=image, user_id=user, session_id=session, options=options,
+            images=image, mask=mask, user_id=user, session_id=session, options=options,
         )  # fmt: skip
         with Progress(err, verbose=verbose) as progress:
             return await _agent(settings, search, progress).run(request)

@@ -7,6 +7,7 @@ every candidate with its verdicts, and the cost.
 
 from __future__ import annotations
 
+import base64
 import re
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -29,6 +30,10 @@ _SIZE_RE = re.compile(r"^\s*(\d{1,6})\s*[x×*X]\s*(\d{1,6})\s*$")
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _data_url(data: bytes) -> str:
+    return "data:application/octet-stream;base64," + base64.b64encode(data).decode("ascii")
 
 
 class Record(BaseModel):
@@ -171,7 +176,9 @@ class Request(Record):
     """What the user asked for."""
 
     prompt: str
-    images: list[str] = Field(default_factory=list)  # paths of reference / edit-source images
+    # reference / edit-source images: paths, http(s) URLs or data URLs (bytes become data URLs)
+    images: list[str] = Field(default_factory=list)
+    mask: str | None = None  # transparent where the first image may change (edit renderers)
     user_id: str = "default"
     session_id: str | None = None
     n: int = Field(default=1, ge=1, le=MAX_CANDIDATES)
@@ -202,6 +209,13 @@ class Request(Record):
         if isinstance(value, str | tuple):
             return Size.parse(value)
         return value
+
+    @field_validator("images", "mask", mode="before")
+    @classmethod
+    def _bytes_as_data_urls(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [_data_url(v) if isinstance(v, bytes) else v for v in value]
+        return _data_url(value) if isinstance(value, bytes) else value
 
 
 class TextBlock(Record):
@@ -274,6 +288,7 @@ class GenerationSpec(Record):
     size: Size = Field(default_factory=lambda: Size(width=1024, height=1024))
     seeds: list[int] = Field(default_factory=lambda: [0])
     reference_images: list[str] = Field(default_factory=list)
+    mask: str | None = None
 
 
 class Candidate(Record):

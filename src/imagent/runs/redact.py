@@ -13,6 +13,7 @@ SECRET_ENV_VARS = (
     "TAVILY_API_KEY",
     "BRAVE_SEARCH_API_KEY",
     "IMAGENT_API_TOKEN",
+    "A1111_API_AUTH",  # user:password for a web UI started with --api-auth
 )
 _PATTERNS = [
     re.compile(r"\bsk-[A-Za-z0-9_\-]{16,}"),
