@@ -127,7 +127,8 @@ def test_an_edit_with_a_reference_image_and_mask_on_openai(
     data = generate("openai/gpt-image-1", "--image", str(source), "--mask", str(mask))
     [parts] = openai_images.files
     assert [p.name for p in parts] == ["image[]", "mask"]
-    assert data["tasks"][0]["spec"]["reference_images"] == [str(source)] and data["tasks"][0]["spec"]["mask"] == str(mask)
+    spec = data["tasks"][0]["spec"]
+    assert spec["reference_images"] == [str(source)] and spec["mask"] == str(mask)
     with Image.open(data["final_image"]) as image:
         red, _, blue = image.convert("RGB").getpixel((0, 0))  # type: ignore[misc]
     assert blue > 200 and red < 60
