@@ -58,3 +58,16 @@ async def test_receipt_total_is_computed_not_guessed(settings: Settings) -> None
     [gap] = [g for g in result.gaps if g.route is GapRoute.REASON]
     assert (gap.status, gap.resolution) == (GapStatus.RESOLVED, "$20.00")
     assert "$20.00" in result.final_prompt
+
+
+def test_a_chinese_poster_shows_its_text_and_ocr_reads_it_back() -> None:
+    """`一张写着"新年快乐"的红色海报`: the text the user quoted, drawn in a CJK font."""
+    prompt = '一张写着"新年快乐"的红色海报'
+    args = ["generate", prompt, "--json", "--seed", "3", "--llm", "none", "--judge", "ocr"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    [task] = data["tasks"]
+    assert [b["text"] for b in task["spec"]["text"]] == ["新年快乐"]
+    verdicts = {v["item_id"]: v for v in task["best"]["verdicts"]}
+    assert verdicts["text1"]["passed"] is True and "ocr" in verdicts["text1"]["judge"]
