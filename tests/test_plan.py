@@ -64,11 +64,16 @@ async def test_invented_gaps_are_pruned_and_the_trace_says_why() -> None:
     assert any("nothing in it is a question" in r for r in reasons)
 
 
-async def test_a_lookup_without_a_sign_that_the_fact_changes_is_general_knowledge() -> None:
-    gap = {"span": "the flag of the country whose capital is Ottawa", "route": "search"}
-    plan, t = await plan_with("the flag of the country whose capital is Ottawa", planner([gap]))
-    assert [(g.route, g.decided_by) for g in plan.gaps] == [(GapRoute.KNOWLEDGE, "llm")]
-    assert any("knowledge question" in e.message for e in t.events)
+async def test_a_lookup_the_model_asks_for_is_never_answered_from_belief(
+    settings: Settings,
+) -> None:
+    gap = {"span": "the winner of the Lumen Cup", "route": "search"}
+    llm = planner([gap], knowledge={"answer": "Team Vesper", "why": "", "look": ""})
+    result = await agent(settings, llm).plan("a poster for the winner of the Lumen Cup")
+    [found] = result.gaps
+    assert (found.route, found.status) == (GapRoute.SEARCH, GapStatus.UNRESOLVED)
+    assert "Vesper" not in result.final_prompt
+    assert any("no search backend is configured" in w for w in result.warnings)
 
 
 async def test_justified_model_gaps_are_kept_with_their_route() -> None:

@@ -52,6 +52,19 @@ def _substitute(text: str, facts: list[Fact]) -> str:
     return text
 
 
+def _drawable(blocks: list[TextBlock], gaps: list[Gap], tracer: Tracer) -> list[TextBlock]:
+    """Text to show, without any block that would print a question nobody answered
+    ("tomorrow's weather in Paris" with no search backend): no dangling phrase on the image."""
+    open_spans = [g.span for g in gaps if g.status is not GapStatus.RESOLVED and g.span]
+    kept = []
+    for block in blocks:
+        if any(rules.contains_span(block.text, span) for span in open_spans):
+            tracer.decision(STEP, f"not drawing {block.text!r}: it asks what nobody answered")
+            continue
+        kept.append(block)
+    return kept
+
+
 def annotate(text: str, facts: list[Fact]) -> str:
     """The request keeps every word; each value goes beside the phrase it answers:
     "a poster for tomorrow's weather in Paris (light rain, high of 14 C)"."""
@@ -131,7 +144,7 @@ def compose_spec(
     """
     facts = resolved_facts(gaps)
     brief = annotate(request.prompt, facts)
-    blocks = task.text if task is not None else plan.text
+    blocks = _drawable(task.text if task is not None else plan.text, gaps, tracer)
     spec = GenerationSpec(
         brief=brief,
         subject=plan.subject,

@@ -84,6 +84,8 @@ async def ground(ctx: RunContext) -> None:
         today=ctx.today,
     )
     result.gaps = await ground_gaps(result.gaps, grounding)
+    for warning in grounding.warnings:
+        ctx.warn("ground", warning)
     for gap in result.gaps:
         if gap.status is GapStatus.UNRESOLVED:
             ctx.warn("ground", _unresolved_warning(gap.route, gap.span, ctx))

@@ -30,7 +30,7 @@ _QUESTION_LIKE = re.compile(
     r"|most|least|fewest|best|worst|nearest|closest|farthest|fastest|hottest|coldest|heaviest"
     r"|layers?|parts?|order|inside|made\s+of|looks?\s+like)\b"
     r"|\bthe\s+[\w'-]+(?:\s+[\w'-]+){0,2}\s+(?:of|that|which|who|whose|in|for|from|on|at)\b"
-    r"|什么|哪|谁|多少|怎样|怎么|之后|以后|最大|最高|最长|最深|首都|样子|会|几|结果|答案|流入|所在",
+    r"|什么|哪|谁|多少|怎样|怎么|之后|以后|最|首都|样子|会|几|结果|答案|流入|所在|第\S{1,4}届|冠军|得主",
     re.IGNORECASE,
 )
 
@@ -131,12 +131,11 @@ def _reasoning(planned: ProposedGap) -> list[Evidence]:
 
 
 def _rerouted(reading: RequestReading, planned: ProposedGap, tracer: Tracer) -> ProposedGap:
-    """A reason gap with nothing to compute, or a lookup with no sign that the fact changes,
-    is a question of general knowledge."""
+    """A reason gap with nothing to compute is a question of general knowledge. (A lookup
+    the model asks for stays a lookup: whether a fact needs one is the model's call, and a
+    fact it cannot know must never be answered from its belief.)"""
     route = planned.route
-    if (route == "reason" and not _computable(planned)) or (
-        route == "search" and not rules.has_search_cue(reading.prompt)
-    ):
+    if route == "reason" and not _computable(planned):
         route = "knowledge"
     if route != planned.route:
         tracer.decision(
@@ -168,17 +167,45 @@ def _rejection(reading: RequestReading, planned: ProposedGap, capable: bool) -> 
         return "the number is the user's own wording (text to show, an offer, a time)"
     if reading.images and overlaps_text(span, reading.images.span):
         return "it is the count of images the request asks for"
-    if planned.route == "knowledge" and not capable and not _QUESTION_LIKE.search(span):
+    if planned.route in ("knowledge", "search") and not capable and not _asks(reading, planned):
         return "it describes the picture; nothing in it is a question"
     if planned.route in ("memory", "ask") and not rules.has_memory_cue(span):
         return "it does not refer to the user"
     return None
 
 
+def _asks(reading: RequestReading, planned: ProposedGap) -> bool:
+    """Whether a phrase asks for something: a question shape; or, for a lookup, a sign in the
+    request that the fact changes (a date, "latest", "tomorrow's", "winner") or a named
+    thing in the phrase (a name, a number, a title in 《》) that only a source can tell about."""
+    if _QUESTION_LIKE.search(planned.span):
+        return True
+    return planned.route == "search" and (
+        rules.has_search_cue(reading.prompt)
+        or bool(_NAMED.search(planned.span))
+        or bool(_CJK.search(planned.span))  # no capitals to tell a name by: let evidence decide
+    )
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_NAMED = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w'-]+|\d|《[^》]+》|“[^”]+”")
+
+
 def _settle(
     clash: Gap, planned: ProposedGap, reading: RequestReading, gaps: list[Gap], tracer: Tracer
 ) -> None:
     """The model read a phrase the rules already read: keep the better-evidenced reading."""
+    if clash.route == planned.route and clash.route is not GapRoute.REASON:
+        wider = rules.widen_span(reading.prompt, planned.span.strip())
+        if len(wider) > len(clash.span) and clash.span.lower() in wider.lower():
+            gaps[gaps.index(clash)] = clash.model_copy(update={"span": wider, "decided_by": "llm"})
+            tracer.decision(
+                STEP,
+                f"{clash.id}: the model's phrase {wider!r} says more; kept it",
+                gap_id=clash.id,
+                by="llm",
+            )
+            return
     if clash.route is not GapRoute.REASON or planned.route != "reason" or not planned.expression:
         tracer.decision(
             STEP,

@@ -11,7 +11,7 @@ import re
 _SEARCH_CUES = re.compile(
     r"\b(?:today|tomorrow|tonight|yesterday|this\s+(?:week|weekend|month|year|season)|latest|current"
     r"|recent|upcoming|now|live|newest|new|won|winner|winning|champion|record|price|stock|shares?"
-    r"|weather|forecast|score|release[ds]?|trailer|cast|logo|jersey|news|election|box\s+office"
+    r"|weather|forecast|score|release[ds]?|trailer|cast|logo|jersey|news|election|box[\s-]+office"
     r"|chart|album|episode|season|patch|version|closing|opened|20\d\d|19\d\d)\b"
     r"|今天|明天|今晚|昨天|本周|这周|周末|最新|最近|目前|现在|冠军|获胜|赢了|夺冠|股价|收盘|天气|预报"
     r"|比分|上映|票房|新专辑|新歌|首播|集数|版本",
