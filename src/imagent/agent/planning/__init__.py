@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from imagent.agent.planning.build import planned_tasks, text_blocks
+from imagent.agent.planning.build import new_facts, planned_tasks, text_blocks
 from imagent.agent.planning.capable import capable_plan
 from imagent.agent.planning.gaps import rule_gaps, weigh
 from imagent.agent.planning.model_reading import ModelReading
@@ -56,8 +56,8 @@ async def make_plan(
         style=model.style or reading.style,
         text=text_blocks(reading, gaps, model, tracer),
         gaps=gaps,
-        items=model.items,
-        details=model.details,
+        items=new_facts(reading, model.items),
+        details=new_facts(reading, model.details),
         tasks=tasks,
         consistency=model.consistency if tasks else "",
         checklist=[

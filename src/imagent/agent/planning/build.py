@@ -87,3 +87,24 @@ def planned_tasks(reading: RequestReading, model: ModelReading) -> list[PlannedT
             )
         )
     return tasks
+
+
+def new_facts(reading: RequestReading, facts: list[str]) -> list[str]:
+    """A model's items or details, each once, without those that only say the request again
+    (a small model often echoes it: "chessboard", "photographed from white's side")."""
+    request = _words(reading.prompt) | _words(reading.subject)
+    kept: list[str] = []
+    for fact in (f.strip(" .;") for f in facts):
+        words = _words(fact)
+        if not fact or fact.lower() in (k.lower() for k in kept):
+            continue
+        if words and len(words - request) == 0 and not re.search(r"\d", fact):
+            continue
+        kept.append(fact)
+    return kept
+
+
+def _words(text: str) -> set[str]:
+    latin = {w for w in re.findall(r"[a-z0-9']+", text.lower()) if len(w) > 2}
+    cjk = "".join(re.findall(r"[\u3400-\u9fff]", text))
+    return latin | {cjk[i : i + 2] for i in range(len(cjk) - 1)}

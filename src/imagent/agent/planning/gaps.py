@@ -145,6 +145,10 @@ def _rerouted(reading: RequestReading, planned: ProposedGap, tracer: Tracer) -> 
     return planned
 
 
+def _bare_number(expression: str) -> bool:
+    return bool(re.fullmatch(r"\s*-?\d+(?:\.\d+)?\s*", expression))
+
+
 def _computable(planned: ProposedGap) -> bool:
     if planned.expression:
         try:
@@ -161,6 +165,8 @@ def _rejection(reading: RequestReading, planned: ProposedGap, capable: bool) -> 
     found = rules.find_span(reading.prompt, span)
     if found is None:
         return "its span is not in the request"
+    if planned.route == "reason" and planned.expression and _bare_number(planned.expression):
+        return "the request gives the number; there is nothing to compute"
     if planned.route == "reason" and any(
         overlaps((found.start(), found.end()), p) for p in rules.protected_ranges(reading.prompt)
     ):
