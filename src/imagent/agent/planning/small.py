@@ -7,7 +7,7 @@ per image with the look they share (`prompts/beats.md`, its length fixed by the 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, create_model
 
@@ -33,16 +33,22 @@ class GapsOutput(BaseModel):
     gaps: list[PlannedGap] = Field(default_factory=list, max_length=4)
 
 
+Short = Annotated[str, Field(max_length=60)]  # bounded, so a small model cannot run on
+
+
 class PictureOutput(BaseModel):
-    items: list[str] = Field(default_factory=list, max_length=16)
-    details: list[str] = Field(default_factory=list, max_length=5)
+    items: list[Short] = Field(default_factory=list, max_length=16)
+    details: list[Annotated[str, Field(max_length=100)]] = Field(default_factory=list, max_length=5)
 
 
 def beats_model(count: int) -> type[BaseModel]:
     """A schema with exactly `count` beats, so grammar-constrained decoding writes that many."""
     return create_model(
         "BeatsOutput",
-        beats=(list[str], Field(min_length=count, max_length=count)),
+        beats=(
+            list[Annotated[str, Field(max_length=160)]],
+            Field(min_length=count, max_length=count),
+        ),
         shared=(str, Field(default="", max_length=200)),
     )
 
