@@ -156,7 +156,11 @@ def compose_spec(
         panels=1 if task is not None else plan.panels,
         size=renderer.fit_size(request.size or DEFAULT_SIZE),
         seeds=[(seed + i) % 2**31 for i in range(min(request.n, renderer.max_candidates))],
-        reference_images=list(request.images) if renderer.supports_reference_images else [],
+        reference_images=(
+            [*request.images, *(g.reference for g in gaps if g.reference)]
+            if renderer.supports_reference_images
+            else []
+        ),
         mask=request.mask if renderer.supports_mask else None,
     )
     limit = renderer.max_prompt_chars

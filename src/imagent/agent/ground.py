@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from imagent.agent import extract
 from imagent.agent.evaluate import ExpressionError, evaluate, format_number
 from imagent.agent.recall import recall
+from imagent.agent.references import find_reference
 from imagent.agent.structured import complete_structured
 from imagent.agent.trace import Tracer
 from imagent.backends.llm.base import LLM
@@ -27,6 +28,7 @@ from imagent.core.errors import ImagentError
 from imagent.core.types import AskMode, Evidence, EvidenceSource, Gap, GapRoute, GapStatus, Request
 from imagent.memory.base import Memory
 from imagent.prompts import load_prompt
+from imagent.settings import Settings
 
 STEP = "ground"
 
@@ -52,6 +54,8 @@ class GroundContext:
     memory: Memory | None
     tracer: Tracer
     today: date
+    settings: Settings = field(default_factory=Settings)
+    folder: str | None = None  # the run's folder, for what grounding keeps (reference images)
     knowledge: bool = True  # whether the model may answer knowledge gaps from what it knows
     warnings: list[str] = field(default_factory=list)  # for the user: e.g. a search outage
 
@@ -62,7 +66,7 @@ async def ground_gaps(gaps: list[Gap], ctx: GroundContext) -> list[Gap]:
         GapRoute.REASON: _reason,
         GapRoute.KNOWLEDGE: _knowledge,
         GapRoute.SEARCH: _search,
-        GapRoute.IMAGE_SEARCH: _search,
+        GapRoute.IMAGE_SEARCH: find_reference,
         GapRoute.MEMORY: _memory,
         GapRoute.ASK: _ask,
     }

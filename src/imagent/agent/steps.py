@@ -82,6 +82,8 @@ async def ground(ctx: RunContext) -> None:
         memory=ctx.backends.memory,
         tracer=ctx.tracer,
         today=ctx.today,
+        settings=ctx.settings,
+        folder=result.run_dir,
     )
     result.gaps = await ground_gaps(result.gaps, grounding)
     for warning in grounding.warnings:

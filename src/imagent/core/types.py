@@ -113,6 +113,7 @@ class Gap(Record):
     queries: list[str] = Field(default_factory=list)  # what the `search` route looks up
     proposed: str | None = None  # a planner's answer, to be checked before it is used
     visual: str = ""  # what the picture must show because of the answer ("a red maple leaf")
+    reference: str | None = None  # a reference image found for the gap (a path or data URL)
     status: GapStatus = GapStatus.OPEN
     resolution: str | None = None
     evidence: list[Evidence] = Field(default_factory=list)

@@ -23,7 +23,7 @@ STEP = "plan"
 
 class FullGap(BaseModel):
     span: str = Field(max_length=120)
-    route: Literal["reason", "knowledge", "search", "memory", "ask"]
+    route: Literal["reason", "knowledge", "search", "image_search", "memory", "ask"]
     expression: str = Field(default="", max_length=120)
     answer: str = Field(default="", max_length=200)
     why: str = Field(default="", max_length=200)

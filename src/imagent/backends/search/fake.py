@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from imagent.backends.search.base import Search, SearchHit
+from imagent.backends.search.base import ImageHit, Search, SearchHit
 from imagent.core.errors import ConfigError
 from imagent.settings import Settings
 
@@ -32,12 +32,17 @@ class FakeSearch(Search):
         settings: Settings | None = None,
         *,
         documents: list[SearchHit | dict[str, Any]] | None = None,
+        images: list[ImageHit | dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(model, settings)
         docs = documents if documents is not None else self._read(model)
         self.documents = [
             d if isinstance(d, SearchHit) else SearchHit.model_validate(d) for d in docs
         ]
+        self.images = [
+            i if isinstance(i, ImageHit) else ImageHit.model_validate(i) for i in images or []
+        ]
+        self.supports_images = images is not None  # type: ignore[misc]
         self.queries: list[str] = []
 
     @staticmethod
@@ -60,3 +65,13 @@ class FakeSearch(Search):
                 score = overlap / max(1, len(wanted))
                 scored.append(doc.model_copy(update={"score": score, "provider": self.id}))
         return sorted(scored, key=lambda d: -d.score)[:k]
+
+    async def search_images(self, query: str, k: int = 5) -> list[ImageHit]:
+        """The given images, ranked by the words their titles and descriptions share."""
+        self.queries.append(query)
+        wanted = _terms(query)
+        scored = [
+            (len(wanted & _terms(f"{i.title} {i.description}")), n, i)
+            for n, i in enumerate(self.images)
+        ]
+        return [i for score, _, i in sorted(scored, key=lambda s: (-s[0], s[1])) if score][:k]
