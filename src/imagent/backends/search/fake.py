@@ -68,6 +68,8 @@ class FakeSearch(Search):
 
     async def search_images(self, query: str, k: int = 5) -> list[ImageHit]:
         """The given images, ranked by the words their titles and descriptions share."""
+        if not self.supports_images:
+            return await super().search_images(query, k)  # says it offers none
         self.queries.append(query)
         wanted = _terms(query)
         scored = [
