@@ -108,3 +108,24 @@ def test_a_failed_run_is_resumed_from_the_cli(monkeypatch: pytest.MonkeyPatch) -
     data = json.loads(resumed.stdout)
     assert data["status"] == "done" and data["run_id"] == run_id and data["final_image"]
     assert (data["renderer"], data["llm"], data["judges"]) == ("fake", "none", ["instruction"])
+
+
+def test_generate_answers_from_documents_the_user_added(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`imagent kb add` a folder, then `--search local` answers what only it can tell."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "marathon.md").write_text(
+        "# Glimmerfield Marathon 2026\n\nAda Okafor won the 2026 Glimmerfield Marathon on "
+        "Sunday in 2:21:07, a course record. Lena Park finished second.\n"
+    )
+    (notes / "bakery.txt").write_text("The bakery on Elm Street opens at 7 am every day.\n")
+    added = runner.invoke(app, ["kb", "add", str(notes)])
+    assert added.exit_code == 0, added.output
+    prompt = "a poster announcing the winner of the 2026 Glimmerfield Marathon"
+    result = runner.invoke(app, ["generate", prompt, "--search", "local", *FAKES, "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    [gap] = data["gaps"]
+    assert gap["route"] == "search" and gap["status"] == "resolved"
+    assert "Ada Okafor" in gap["resolution"] and "Ada Okafor" in data["final_prompt"]
+    assert gap["evidence"][0]["title"]

@@ -166,7 +166,12 @@ def candidates(gap: Gap, hits: list[SearchHit], fresh_first: bool) -> list[Candi
     """Answer-bearing sentences, best first. For a time-sensitive gap, among sentences that
     match nearly as well as the best, the newest source comes first (a stale page loses)."""
     wanted = terms(f"{gap.span} {gap.question} {' '.join(gap.queries)}")
-    found = [Candidate(overlap(wanted, s), s, hit) for hit in hits for s in sentences(hit.text)]
+    found = [
+        Candidate(overlap(wanted, s), s, hit)
+        for hit in hits
+        for s in sentences(hit.text)
+        if terms(s) - wanted  # a heading that only repeats the question answers nothing
+    ]
     found = sorted((c for c in found if c.score > 0), key=lambda c: -c.score)
     if fresh_first and found:
         close = [c for c in found if c.score >= 0.6 * found[0].score]
