@@ -110,7 +110,8 @@ async def test_one_clear_source_needs_no_model_call() -> None:
         ctx(Request(prompt="p"), search=FakeSearch(documents=WEATHER_DOCS), llm=llm),
     )
     assert g.resolution == "light rain, 14 to 19 °C, east wind" and llm.calls == []
-    assert g.queries == ["tomorrow's weather in Hangzhou 2026-11-26"]  # dated: time-sensitive
+    # Time-sensitive: the query carries the date, as sources write it.
+    assert g.queries == ["tomorrow's weather in Hangzhou 2026-11-26 Thursday November 26"]
 
 
 async def test_the_model_chooses_when_sources_disagree_and_must_quote_verbatim() -> None:

@@ -167,7 +167,7 @@ def candidates(gap: Gap, hits: list[SearchHit], fresh_first: bool) -> list[Candi
     match nearly as well as the best, the newest source comes first (a stale page loses)."""
     wanted = terms(f"{gap.span} {gap.question} {' '.join(gap.queries)}")
     found = [
-        Candidate(overlap(wanted, s), s, hit)
+        Candidate(_score(wanted, s, hit), s, hit)
         for hit in hits
         for s in sentences(hit.text)
         if terms(s) - wanted  # a heading that only repeats the question answers nothing
@@ -179,6 +179,15 @@ def candidates(gap: Gap, hits: list[SearchHit], fresh_first: bool) -> list[Candi
         close.sort(key=lambda c: (c.hit.date or "", c.score), reverse=True)
         found = close + rest
     return found[:MAX_CANDIDATES]
+
+
+def _score(wanted: set[str], sentence: str, hit: SearchHit) -> float:
+    """How well a sentence answers: its own words, read with its page's title ("Chengdu,
+    26 Nov" + "light rain, 8-13 °C"), and a little for values it adds (numbers, amounts)."""
+    own = overlap(wanted, sentence)
+    titled = overlap(wanted, f"{clean(hit.title)} {sentence}")
+    values = {t for t in terms(sentence) - wanted if any(ch.isdigit() for ch in t)}
+    return 0.6 * own + 0.4 * titled + 0.05 * min(4, len(values))
 
 
 def answer_clause(candidate: Candidate, gap: Gap) -> str:

@@ -186,9 +186,19 @@ def search_queries(gap: Gap, today: date) -> list[str]:
     queries = [q.strip() for q in gap.queries if q.strip()][:3] or [gap.span]
     if not time_sensitive(gap.span):
         return queries
-    day = today + timedelta(days=1) if re.search(r"tomorrow|明天", gap.span, re.I) else today
-    stamp = day.isoformat()
-    return [q if stamp in q else f"{q} {stamp}" for q in queries]
+    shift = 1 if re.search(r"tomorrow|明天", gap.span, re.I) else 0
+    shift = -1 if re.search(r"yesterday|昨天", gap.span, re.I) else shift
+    day = today + timedelta(days=shift)
+    stamp = _date_words(day, gap.span)
+    return [q if day.isoformat() in q else f"{q} {stamp}" for q in queries]
+
+
+def _date_words(day: date, span: str) -> str:
+    """The date as sources write it: "2026-11-26 November 26", "2026-11-26 11月26日"."""
+    if re.search(r"[\u3400-\u9fff]", span):
+        weekday = "一二三四五六日"[day.weekday()]
+        return f"{day.isoformat()} {day.month}月{day.day}日 周{weekday}"
+    return f"{day.isoformat()} {day:%A} {day:%B} {day.day}"
 
 
 def _merged(hits: list[SearchHit]) -> list[SearchHit]:
