@@ -51,10 +51,14 @@ class ProposedGap:
 def rule_gaps(reading: RequestReading) -> list[Gap]:
     """The gaps the rules find on their own: computable phrases, lookups, memory phrases."""
     gaps = [_computed(i, g) for i, g in enumerate(reading.computable, start=1)]
+    shown = [s.text for s in reading.shown]
     for route, spans in ((GapRoute.SEARCH, reading.search), (GapRoute.MEMORY, reading.memory)):
         for span in spans:
-            if not any(overlaps_text(span, g.span) for g in gaps):
-                gaps.append(_gap(len(gaps) + 1, route, span, decided_by="rules"))
+            if any(overlaps_text(span, g.span) for g in gaps):
+                continue
+            if any(rules.contains_span(text, span) for text in shown):
+                continue  # the user's own words to show ("Our Solar System"), not a reference
+            gaps.append(_gap(len(gaps) + 1, route, span, decided_by="rules"))
     return gaps
 
 

@@ -38,7 +38,20 @@ _MEMORY_SPANS = re.compile(
     r"|(?:和|跟|像)?上次(?:那张|那个|一样|的)?[^，,。]{0,8}?(?:一样|风格|那样)"
     r"|老样子|我(?:们)?(?:的|家)(?:狗|猫|宠物|女儿|儿子|孩子|妈妈|爸爸|公司|品牌|店|咖啡店|团队|乐队|Logo|logo)"
     r"|我(?:女儿|儿子|妈|爸|老婆|老公|奶奶|爷爷)"
-    r"|我(?:们)?(?:常用|平时|最喜欢)的[^，,。]{1,8}",
+    r"|我(?:们)?(?:常用|平时|最喜欢)的[^，,。]{1,8}"
+    # A first-person noun phrase ("my running club's next meetup", "our supper club"),
+    r"|\b(?:my|our)\s+(?:(?!(?:and|or|with|in|on|at|for|to|of|but)\b)[\w'’-]+\s+){0,3}"
+    r"(?!(?:and|or|with|in|on|at|for|to|of|but)\b)[\w'’-]+"
+    # something made or decided before ("the banner from before", "the colours we picked"),
+    r"|\bthe\s+(?:[\w'-]+\s+){0,2}?[\w'-]+\s+(?:from\s+(?:before|last\s+time|yesterday|earlier)"
+    r"|we\s+(?:made|did|drew|designed|changed|picked|chose|decided\s+on|agreed\s+on|settled\s+on)"
+    r"(?:\s+(?:it\s+to|yesterday|last\s+\w+|before))?)"
+    # what the user does ("in line with what I eat"),
+    r"|\b(?:what|how|where|when)\s+(?:I|we)\s+(?:usually\s+|always\s+|normally\s+)?\w+"
+    # and the same in Chinese ("上次那张海报的样式", "我们昨天定的那个配色", "我公司的logo配色").
+    r"|(?:上次|上回|之前|以前)(?:那张|那个|的)?(?:(?![做用画改给在写把，,。])[\u4e00-\u9fffA-Za-z]){1,8}"
+    r"|我们?(?:昨天|上次|之前)?定的(?:那个)?(?:(?![做用画改给在写把，,。])[\u4e00-\u9fff]){1,6}"
+    r"|我们?(?:公司|家|店)的(?:(?![做用画改给在写把，,。])[\u4e00-\u9fffA-Za-z]){1,8}",
     re.IGNORECASE,
 )
 _STOP = r"(?!(?:on|with|and|as|for|in|at|of|to|but|or)\b)"
