@@ -24,6 +24,7 @@ class Progress:
         self.console = console
         self.verbose = verbose
         self.status: Status = console.status("Starting…")
+        self.run_id: str | None = None  # the run the events are about
 
     def __enter__(self) -> Progress:
         self.status.start()
@@ -33,6 +34,7 @@ class Progress:
         self.status.stop()
 
     def __call__(self, event: TraceEvent) -> None:
+        self.run_id = event.run_id
         if event.kind == "start":
             self.status.update(f"{_LABELS.get(event.step, event.step)}…")
         elif event.kind == "warning":
