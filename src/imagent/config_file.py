@@ -59,8 +59,9 @@ class ConfigFile:
         """`<path> line N` for a key (or the nearest enclosing table that has a line)."""
         parts = tuple(str(k) for k in key)
         while parts:
-            if parts in self.lines:
-                return f"{self.path} line {self.lines[parts]}"
+            within = [n for k, n in self.lines.items() if k[: len(parts)] == parts]
+            if within:  # the key itself, or the first line of a table under it
+                return f"{self.path} line {self.lines.get(parts, min(within))}"
             parts = parts[:-1]
         return str(self.path)
 

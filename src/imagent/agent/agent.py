@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
 import time
 from datetime import date
 from pathlib import Path
@@ -197,6 +198,9 @@ class Agent:
                 await self._steps(ctx, steps)
         except BaseException as exc:
             unsaved = await self._stopped(ctx, exc)
+            if unsaved is not None and not self.store.has_run(result):
+                shutil.rmtree(result.run_dir or "", ignore_errors=True)  # only its trace
+                raise unsaved from exc  # nothing was ever saved: nothing to resume
             if save and isinstance(exc, Exception):
                 raise RunFailedError(result.run_id, unsaved or exc, result) from exc
             raise  # an interruption, or a plan that was never saved

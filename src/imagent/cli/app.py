@@ -138,6 +138,15 @@ def _agent(settings: Settings, search: str | None, progress: Progress | None) ->
 def _request(prompt: str, **fields: Any) -> Request:
     """The request, validated now: a bad option fails before anything runs."""
     clean = {k: v for k, v in fields.items() if v not in (None, [])}
+    examples = {"llm": "local/qwen2.5-coder-1.5b (or none)", "renderer": "layout/poster"}
+    for field, example in examples.items():
+        if field in clean and not str(clean[field]).strip():
+            raise InputError(
+                f"{clean[field]!r} is empty: give an id such as {example}", field=field
+            )
+    for judge in clean.get("judges", []):
+        if not judge.strip():
+            raise InputError(f"{judge!r} is empty: give a judge id such as ocr", field="judges")
     try:
         return Request(prompt=prompt, **clean)
     except ValidationError as exc:

@@ -180,15 +180,24 @@ def _pings(settings: Settings, table: Table) -> bool:
     return healthy
 
 
-def report(console: Console, *, profile: str | None = None, ping: bool = False) -> bool:
-    """Print the checks; True when nothing is wrong. `ping` also calls each configured
-    hosted backend once (a real, tiny request: it may cost a fraction of a cent)."""
+def report(
+    console: Console,
+    settings: Settings | None = None,
+    *,
+    profile: str | None = None,
+    ping: bool = False,
+) -> bool:
+    """Print the checks; True when nothing is wrong. Without `settings`, they are read from
+    the environment and config file (with `profile`), and every problem there is listed.
+    `ping` also calls each configured hosted backend once (a real, tiny request: it may
+    cost a fraction of a cent)."""
     table = _Table(title="imagent doctor")
     table.problems = []
     for column in ("check", "status", "detail"):
         table.add_column(column)
     _check("python", True, platform.python_version(), table)
-    settings = _configuration(table, profile)
+    if settings is None:
+        settings = _configuration(table, profile)
     healthy = not table.problems
     healthy = _folders(settings, table) and healthy
     _providers(table)

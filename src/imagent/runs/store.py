@@ -45,6 +45,11 @@ class RunStore:
         folder = Path(result.run_dir) if result.run_dir else self.run_dir(result)
         return make_folder(folder)
 
+    def has_run(self, result: Result) -> bool:
+        """Whether `result` has been saved at least once."""
+        folder = Path(result.run_dir) if result.run_dir else self.run_dir(result)
+        return (folder / "run.json").is_file()
+
     def save(self, result: Result) -> Path:
         """Write run.json atomically; called after every step, so a crash loses nothing done.
 

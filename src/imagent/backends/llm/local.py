@@ -4,6 +4,14 @@
 Models load lazily on the first call and are shared per process by path, so several
 `LocalLLM` instances of one model cost one load. A llama.cpp context is not thread-safe:
 every call on one model runs under that model's lock, in a worker thread.
+
+A call that is cancelled (Ctrl-C, a deadline, a server request that went away) is abandoned,
+not awaited: the caller gets `CancelledError` at once, and the worker stops at its next
+token (a logits processor raises) and releases the lock, so the next call on the model is
+not kept waiting and the model's state stays sound (the tokens already evaluated are kept
+as a reusable prefix, as after any finished call). Evaluating the prompt itself cannot be
+stopped half-way: a cancelled call still holds the lock until that ends (about a second on
+two cores for a planning prompt). A call cancelled while waiting for the lock never runs.
 """
 
 from __future__ import annotations
@@ -81,6 +89,19 @@ def unload_models() -> None:
         _MODELS.clear()
 
 
+class _Abandoned(Exception):
+    """Raised inside llama.cpp's sampling loop to stop a generation nobody waits for."""
+
+
+def _stop_when(abandoned: threading.Event) -> Any:
+    def check(input_ids: Any, scores: Any) -> Any:
+        if abandoned.is_set():
+            raise _Abandoned
+        return scores
+
+    return check
+
+
 class LocalLLM(LLM):
     """An embedded model run by llama.cpp on this machine; free and offline."""
 
@@ -122,8 +143,14 @@ class LocalLLM(LLM):
         options: dict[str, Any] = {"max_tokens": max_tokens, "temperature": temperature}
         if schema is not None:
             options["response_format"] = {"type": "json_object", "schema": schema}
+        abandoned = threading.Event()
+        options["logits_processor"] = llama_cpp.LogitsProcessorList([_stop_when(abandoned)])
         start = time.perf_counter()
-        response = await asyncio.to_thread(self._chat, loaded, messages, options)
+        try:
+            response = await asyncio.to_thread(self._chat, loaded, messages, options, abandoned)
+        except asyncio.CancelledError:
+            abandoned.set()  # the worker stops at its next token and frees the model
+            raise
         usage = response.get("usage") or {}
         return Completion(
             text=response["choices"][0]["message"].get("content") or "",
@@ -133,13 +160,21 @@ class LocalLLM(LLM):
         )
 
     def _chat(
-        self, loaded: _Loaded, messages: list[Message], options: dict[str, Any]
+        self,
+        loaded: _Loaded,
+        messages: list[Message],
+        options: dict[str, Any],
+        abandoned: threading.Event,
     ) -> dict[str, Any]:
         with loaded.lock:
+            if abandoned.is_set():
+                raise BackendError(self.id, "call abandoned before it started")
             try:
                 response = loaded.llama.create_chat_completion(
                     messages=cast("list[Any]", messages), **options
                 )
+            except _Abandoned:
+                raise BackendError(self.id, "call abandoned") from None
             except Exception as exc:  # e.g. a prompt longer than the context window
                 raise BackendError(self.id, f"llama.cpp failed: {exc}") from exc
         return cast("dict[str, Any]", response)  # not streamed: one response dict
