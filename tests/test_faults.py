@@ -332,42 +332,75 @@ async def test_resume_does_not_repeat_a_bad_input_forever(
 
 
 class _SlowLlama:
-    """Generates one token per 50 ms, asking its logits processors at each, like llama.cpp."""
+    """Computes one step per 50 ms and stops when told to, as llama.cpp's abort callback
+    makes it (`watch` hands it the callback's condition)."""
 
     def __init__(self, **kwargs: Any) -> None:
         self.finished = 0
+        self.should_stop: Callable[[], bool] = lambda: False
 
     def create_chat_completion(self, **kwargs: Any) -> dict[str, Any]:
         for _ in range(100):
             time.sleep(0.05)
-            for processor in kwargs.get("logits_processor") or []:
-                processor([], [0.0])
+            if self.should_stop():
+                raise RuntimeError("llama_decode returned 2")
         self.finished += 1
         return {"choices": [{"message": {"content": "ok"}}], "usage": {}}
 
 
-async def test_an_abandoned_local_call_frees_the_model_at_its_next_token(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def slow_llama(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     local = pytest.importorskip("imagent.backends.llm.local")
+
+    def watch(loaded: Any) -> None:
+        loaded.llama.should_stop = lambda: loaded.abandoned.is_set()
+
     monkeypatch.setattr(local.llama_cpp, "Llama", _SlowLlama)
+    monkeypatch.setattr(local._Loaded, "watch", watch)
     local.unload_models()
     model = tmp_path / "user.gguf"
     model.write_bytes(b"GGUF\x03\x00\x00\x00")
-    llm = local.LocalLLM(str(model), Settings(llm_threads=1))
-    try:
-        call = asyncio.create_task(llm.complete([{"role": "user", "content": "hi"}]))
-        await asyncio.sleep(0.2)
-        started = time.monotonic()
-        call.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await call
-        assert time.monotonic() - started < 0.1  # the caller did not wait for the thread
-        loaded = llm._loaded
-        assert loaded is not None
-        freed = await asyncio.to_thread(loaded.lock.acquire, True, 1.0)
-        assert freed  # released within a token, not after the 5 s generation
-        loaded.lock.release()
-        assert loaded.llama.finished == 0  # the abandoned generation stopped
-    finally:
-        local.unload_models()
+    yield local.LocalLLM(str(model), Settings(llm_threads=1))
+    local.unload_models()
+
+
+async def _abandon(llm: Any, after_s: float) -> None:
+    call = asyncio.create_task(llm.complete([{"role": "user", "content": "a long story"}]))
+    await asyncio.sleep(after_s)
+    started = time.monotonic()
+    call.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await call
+    assert time.monotonic() - started < 0.1  # the caller did not wait for the thread
+
+
+async def test_an_abandoned_local_call_frees_the_model_for_the_next(slow_llama: Any) -> None:
+    await _abandon(slow_llama, 0.2)
+    loaded = slow_llama._loaded
+    freed = await asyncio.to_thread(loaded.lock.acquire, True, 1.0)
+    assert freed  # within a step, not after the 5 s generation
+    loaded.lock.release()
+    assert loaded.llama.finished == 0  # the abandoned generation stopped
+    loaded.llama.create_chat_completion = lambda **kw: {"choices": [{"message": {"content": "ok"}}]}
+    assert (await slow_llama.complete([{"role": "user", "content": "next"}])).text == "ok"
+
+
+@pytest.mark.slow
+async def test_the_real_model_stops_an_abandoned_call_and_answers_the_next(
+    settings: Settings,
+) -> None:
+    local = pytest.importorskip("imagent.backends.llm.local")
+    from imagent.backends.llm.model_files import DEFAULT_MODEL, get_spec, missing_parts
+
+    if missing_parts(get_spec(DEFAULT_MODEL)):
+        pytest.skip("the default model's parts are not installed")
+    llm = local.LocalLLM("", settings)
+    await llm.load()
+    await _abandon(llm, 2.0)  # mid-prompt or mid-generation, whichever it reached
+    started = time.monotonic()
+    freed = await asyncio.to_thread(llm._loaded.lock.acquire, True, 5.0)
+    assert freed and time.monotonic() - started < 1.0
+    llm._loaded.lock.release()
+    schema = {"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]}
+    answer = await llm.complete([{"role": "user", "content": 'Reply {"a": 1}'}], schema)
+    assert json.loads(answer.text) == {"a": 1}

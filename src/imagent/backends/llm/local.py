@@ -6,12 +6,12 @@ Models load lazily on the first call and are shared per process by path, so seve
 every call on one model runs under that model's lock, in a worker thread.
 
 A call that is cancelled (Ctrl-C, a deadline, a server request that went away) is abandoned,
-not awaited: the caller gets `CancelledError` at once, and the worker stops at its next
-token (a logits processor raises) and releases the lock, so the next call on the model is
-not kept waiting and the model's state stays sound (the tokens already evaluated are kept
-as a reusable prefix, as after any finished call). Evaluating the prompt itself cannot be
-stopped half-way: a cancelled call still holds the lock until that ends (about a second on
-two cores for a planning prompt). A call cancelled while waiting for the lock never runs.
+not awaited: the caller gets `CancelledError` at once, and llama.cpp's abort callback stops
+the worker within one step of its compute graph, in the prompt or in generation, so the
+model's lock is free again in a fraction of a second. The model stays sound for the next
+call: llama-cpp-python counts a batch as evaluated only once llama.cpp finished it, and
+removes whatever the aborted batch left in the KV cache before it evaluates anything else.
+A call cancelled while it waits for the lock never runs.
 """
 
 from __future__ import annotations
@@ -57,6 +57,16 @@ def _quiet_llama_cpp() -> None:
 class _Loaded:
     llama: llama_cpp.Llama
     lock: threading.Lock
+    abandoned: threading.Event  # the running call's: set when nobody waits for it any more
+    abort: Any = None  # llama.cpp's abort callback, kept alive here: C holds a pointer
+
+    def watch(self) -> None:
+        """Have llama.cpp stop computing once the running call is abandoned."""
+        context = getattr(getattr(self.llama, "_ctx", None), "ctx", None)
+        if context is None:
+            return  # not a real llama.cpp context (tests)
+        self.abort = llama_cpp.ggml_abort_callback(lambda _data: self.abandoned.is_set())
+        llama_cpp.llama_set_abort_callback(context, self.abort, None)
 
 
 _MODELS: dict[Path, _Loaded] = {}
@@ -79,7 +89,9 @@ def _load(path: Path, n_threads: int, backend_id: str) -> _Loaded:
                 )
             except Exception as exc:  # llama.cpp reports load failures as bare ValueErrors
                 raise BackendError(backend_id, f"llama.cpp could not load {path}: {exc}") from exc
-            _MODELS[path] = _Loaded(llama, threading.Lock())
+            loaded = _Loaded(llama, threading.Lock(), threading.Event())
+            loaded.watch()
+            _MODELS[path] = loaded
         return _MODELS[path]
 
 
@@ -87,19 +99,6 @@ def unload_models() -> None:
     """Forget every loaded model (their memory is freed once no `LocalLLM` holds them)."""
     with _MODELS_LOCK:
         _MODELS.clear()
-
-
-class _Abandoned(Exception):
-    """Raised inside llama.cpp's sampling loop to stop a generation nobody waits for."""
-
-
-def _stop_when(abandoned: threading.Event) -> Any:
-    def check(input_ids: Any, scores: Any) -> Any:
-        if abandoned.is_set():
-            raise _Abandoned
-        return scores
-
-    return check
 
 
 class LocalLLM(LLM):
@@ -144,12 +143,11 @@ class LocalLLM(LLM):
         if schema is not None:
             options["response_format"] = {"type": "json_object", "schema": schema}
         abandoned = threading.Event()
-        options["logits_processor"] = llama_cpp.LogitsProcessorList([_stop_when(abandoned)])
         start = time.perf_counter()
         try:
             response = await asyncio.to_thread(self._chat, loaded, messages, options, abandoned)
         except asyncio.CancelledError:
-            abandoned.set()  # the worker stops at its next token and frees the model
+            abandoned.set()  # llama.cpp stops at its next graph step and frees the model
             raise
         usage = response.get("usage") or {}
         return Completion(
@@ -169,12 +167,13 @@ class LocalLLM(LLM):
         with loaded.lock:
             if abandoned.is_set():
                 raise BackendError(self.id, "call abandoned before it started")
+            loaded.abandoned = abandoned  # what the abort callback watches
             try:
                 response = loaded.llama.create_chat_completion(
                     messages=cast("list[Any]", messages), **options
                 )
-            except _Abandoned:
-                raise BackendError(self.id, "call abandoned") from None
             except Exception as exc:  # e.g. a prompt longer than the context window
+                if abandoned.is_set():
+                    raise BackendError(self.id, "call abandoned") from exc
                 raise BackendError(self.id, f"llama.cpp failed: {exc}") from exc
         return cast("dict[str, Any]", response)  # not streamed: one response dict
