@@ -11,7 +11,6 @@ from typing import Annotated, Any, TypeVar
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from typer.core import TyperGroup
 
 from imagent.agent.agent import Agent
 from imagent.cli import doctor as doctor_mod
@@ -25,42 +24,9 @@ from imagent.core.types import AskMode, Request, Result
 from imagent.runs.store import RunStore
 from imagent.settings import Settings
 
-
-class _Commands(TyperGroup):
-    """Every problem, a usage error included, ends as one line and an exit code."""
-
-    def main(  # type: ignore[override]
-        self,
-        args: list[str] | None = None,
-        prog_name: str | None = None,
-        complete_var: str | None = None,
-        standalone_mode: bool = True,
-        **extra: Any,
-    ) -> Any:
-        argv = list(args) if args is not None else sys.argv[1:]
-        try:
-            value = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
-        except BaseException as exc:
-            if isinstance(exc, SystemExit):
-                raise
-            code = errors.report(_unwrap(exc), debug=errors.debug_wanted(argv))
-            if not standalone_mode:
-                raise
-            sys.exit(code)
-        if standalone_mode:
-            sys.exit(value if isinstance(value, int) else 0)
-        return value
-
-
-def _unwrap(exc: BaseException) -> BaseException:
-    """click wraps Ctrl-C at a prompt in Abort; report the interruption itself."""
-    cause = exc.__cause__ or exc.__context__
-    if type(exc).__name__ == "Abort" and isinstance(cause, KeyboardInterrupt):
-        return cause
-    return exc
-
-
-app = typer.Typer(cls=_Commands, no_args_is_help=True, help="imagent: a context-aware image agent.")
+app = typer.Typer(
+    cls=errors.ReportingGroup, no_args_is_help=True, help="imagent: a context-aware image agent."
+)
 runs_app = typer.Typer(no_args_is_help=True, help="List, show and resume saved runs.")
 app.add_typer(runs_app, name="runs")
 app.add_typer(bench_app, name="bench")

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperGroup
 
 from imagent.cli.signals import Interrupted
 from imagent.core.errors import (
@@ -140,3 +141,37 @@ def report(exc: BaseException, *, debug: bool) -> int:
         traceback.print_exception(exc, file=sys.stderr)
     print_error(message)
     return code
+
+
+class ReportingGroup(TyperGroup):
+    """Every problem, a usage error included, ends as one line and an exit code."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: list[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        argv = list(args) if args is not None else sys.argv[1:]
+        try:
+            value = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+        except BaseException as exc:
+            if isinstance(exc, SystemExit):
+                raise
+            code = report(_unwrap(exc), debug=debug_wanted(argv))
+            if not standalone_mode:
+                raise
+            sys.exit(code)
+        if standalone_mode:
+            sys.exit(value if isinstance(value, int) else 0)
+        return value
+
+
+def _unwrap(exc: BaseException) -> BaseException:
+    """click wraps Ctrl-C at a prompt in Abort; report the interruption itself."""
+    cause = exc.__cause__ or exc.__context__
+    if type(exc).__name__ == "Abort" and isinstance(cause, KeyboardInterrupt):
+        return cause
+    return exc
