@@ -94,6 +94,7 @@ def _run(
         return signals.run_async(main)
     except signals.Interrupted as exc:
         exc.run_id = progress.run_id if saves else None
+        exc.status = progress.finished or exc.status
         raise
 
 

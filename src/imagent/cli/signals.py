@@ -31,12 +31,15 @@ class Interrupted(Exception):
         self.signum = signum
         self.exit_code = 128 + signum
         self.run_id: str | None = None
+        self.status = "interrupted"  # what the run was saved as
 
     def describe(self) -> str:
         name = signal.Signals(self.signum).name
+        if self.run_id and self.status in ("done", "asked"):  # it ended just before
+            return f"interrupted ({name}) after run {self.run_id} ended: imagent runs show {self.run_id}"
         if self.run_id:
             return (
-                f"interrupted ({name}): run {self.run_id} is saved as interrupted. "
+                f"interrupted ({name}): run {self.run_id} is saved as {self.status}. "
                 f"Resume it with: imagent runs resume {self.run_id}"
             )
         return f"interrupted ({name}); nothing was saved"
