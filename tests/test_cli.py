@@ -43,7 +43,7 @@ def test_runs_list_and_show() -> None:
     assert made["run_id"][:10] in listed.stdout
     shown = runner.invoke(app, ["runs", "show", made["run_id"], "--json"])
     assert json.loads(shown.stdout)["run_id"] == made["run_id"]
-    assert runner.invoke(app, ["runs", "show", "nope"]).exit_code == 1
+    assert runner.invoke(app, ["runs", "show", "nope"]).exit_code == 2  # the id must change
 
 
 @pytest.mark.parametrize(
@@ -52,7 +52,7 @@ def test_runs_list_and_show() -> None:
         (["generate", "  ", *FAKES], "prompt is empty"),
         (["generate", "a cat", "--llm", "none", "--renderer", "fkae"], "Did you mean 'fake'"),
         (["generate", "a cat", *FAKES, "--size", "huge"], "not WIDTHxHEIGHT"),
-        (["generate", "a cat", *FAKES, "--size", "10x10"], "greater than or equal to 64"),
+        (["generate", "a cat", *FAKES, "--size", "10x10"], "width must be between 64 and 4096"),
     ],
 )
 def test_bad_input_gets_one_clear_line_and_a_nonzero_exit(args: list[str], message: str) -> None:

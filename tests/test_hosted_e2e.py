@@ -96,7 +96,7 @@ def test_a_profile_flag_picks_the_backends(server: FakeOpenAIServer) -> None:
     assert json.loads(result.stdout)["llm"] == "openai/gpt-4.1-mini"
     unknown = runner.invoke(app, ["--profile", "opanai", "plan", "a red bicycle"])
     said = " ".join(unknown.stderr.split())
-    assert unknown.exit_code == 1 and "Did you mean 'openai'" in said
+    assert unknown.exit_code == 2 and "Did you mean 'openai'" in said
     assert "[profiles.<name>]" in said
 
 

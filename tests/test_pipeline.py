@@ -7,7 +7,7 @@ from imagent.agent.agent import Agent
 from imagent.backends.judge.fake import FakeJudge
 from imagent.backends.llm.fake import FakeLLM
 from imagent.backends.renderer.fake import FakeRenderer
-from imagent.core.errors import RunFailedError, UnknownBackendError
+from imagent.core.errors import InputError, RunFailedError, UnknownBackendError
 from imagent.core.types import AskMode, GapStatus, Request, RunOptions, RunStatus
 from imagent.runs.png import read_png_record
 from imagent.settings import Settings
@@ -184,15 +184,16 @@ async def test_unknown_backend_fails_before_a_run_is_created(settings: Settings)
     assert not settings.runs_dir.exists()
 
 
-async def test_bad_reference_image_is_a_clear_error_and_the_run_is_kept(
+async def test_bad_reference_image_is_a_clear_error_before_a_run_exists(
     settings: Settings, tmp_path: Path
 ) -> None:
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"\x89PNG\r\n\x1a\nnot really")
-    with pytest.raises(RunFailedError, match="not a readable image"):
+    with pytest.raises(InputError, match="not a readable image"):
         await agent(settings).run(Request(prompt="a cat", images=[str(broken)]))
-    with pytest.raises(RunFailedError, match="does not exist"):
+    with pytest.raises(InputError, match="does not exist"):
         await agent(settings).run(Request(prompt="a cat", images=[str(tmp_path / "missing.png")]))
+    assert not settings.runs_dir.exists()  # nothing to resume: the input must change
 
 
 def test_run_sync_works_without_an_event_loop(settings: Settings) -> None:

@@ -1,26 +1,43 @@
 """Settings from `IMAGENT_*` environment variables and an optional TOML file.
 
 Precedence: explicit arguments > environment > `<home>/config.toml` (or `IMAGENT_CONFIG`) > defaults.
+Strict: an unknown key in the file, an unknown `IMAGENT_*` variable, a bad value from either,
+and an `IMAGENT_CONFIG` naming no file raise `ConfigError` naming the file and line or the
+variable (`config_file`). A bad explicit argument raises pydantic's `ValidationError`.
 """
 
 from __future__ import annotations
 
 import difflib
 import os
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
-    TomlConfigSettingsSource,
+    SettingsError,
 )
 
+from imagent import config_file
+from imagent.core.errors import ConfigError
+
 DEFAULT_LLM = "local/qwen2.5-coder-1.5b"
+_LENIENT: ContextVar[bool] = ContextVar("imagent_settings_lenient", default=False)
 DEFAULT_RENDERER = "layout/poster"
 
 
@@ -30,9 +47,15 @@ def default_home() -> Path:
     return Path(env).expanduser() if env else Path(platformdirs.user_data_dir("imagent"))
 
 
-def _config_file() -> Path:
+def config_path() -> tuple[Path, bool]:
+    """The config file, and whether IMAGENT_CONFIG named it (then it must exist)."""
     env = os.environ.get("IMAGENT_CONFIG")
-    return Path(env).expanduser() if env else default_home() / "config.toml"
+    return (Path(env).expanduser(), True) if env else (default_home() / "config.toml", False)
+
+
+def read_config_file() -> config_file.ConfigFile | None:
+    path, named = config_path()
+    return config_file.read_config(path, named=named)
 
 
 class Price(BaseModel):
@@ -98,7 +121,7 @@ PROFILES: dict[str, Profile] = {
 class Settings(BaseSettings):
     """Defaults for every run; a `Request` may override the backend ids per run."""
 
-    model_config = SettingsConfigDict(env_prefix="IMAGENT_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="IMAGENT_", extra="forbid")
 
     home: Path = Field(default_factory=default_home)
     llm: str = DEFAULT_LLM
@@ -106,11 +129,11 @@ class Settings(BaseSettings):
     judges: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["instruction", "ocr"])
     search: str | None = None
     memory: str = "sqlite"
-    max_rounds: int = 2
+    max_rounds: int = Field(default=2, ge=0, le=10)  # as RunOptions.max_rounds
     model_dir: Path | None = None  # where embedded model files are assembled; default <home>/models
-    llm_threads: int | None = None
-    retries: int = 3  # attempts for a backend call that failed in a retryable way
-    retry_wait_s: float = 1.0  # first backoff; doubles each attempt
+    llm_threads: int | None = Field(default=None, ge=1, le=512)
+    retries: int = Field(default=3, ge=1, le=20)  # attempts for a call that failed retryably
+    retry_wait_s: float = Field(default=1.0, ge=0, le=600)  # first backoff; doubles each attempt
     search_cache_ttl_s: float = Field(default=21600.0, ge=0)  # hosted search answers; 0 = off
     providers: dict[str, ProviderSettings] = Field(default_factory=dict)
     # "auto": the LLM's own tier (hosted models are "capable", the embedded one "small").
@@ -119,6 +142,26 @@ class Settings(BaseSettings):
     profile: str | None = None  # fills llm, renderer and judges where they are not set
     # Private ranges (CIDR) that image URLs may reach; by default only public addresses.
     image_allow_networks: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # PNGs leave out the prompt and anything from memory (for images that leave the machine).
+    private_outputs: bool = False
+
+    def __init__(self, **values: Any) -> None:
+        """Settings from `values`, the environment and the config file, checked strictly."""
+        problems = [] if _LENIENT.get() else _source_problems(type(self))
+        if problems:
+            raise config_file.one_error(problems)
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            errors = [e for e in exc.errors() if not e["loc"] or e["loc"][0] not in values]
+            if not errors:
+                raise  # the caller's own arguments: pydantic's error says which
+            file = read_config_file()
+            raise config_file.one_error(
+                [config_file.describe(e, type(self), os.environ, file) for e in errors]
+            ) from exc
+        except SettingsError as exc:
+            raise _env_parse_error(exc) from exc
 
     def provider(self, name: str) -> ProviderSettings:
         """The `[providers.<name>]` section, or its defaults when the file has none."""
@@ -176,5 +219,53 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        toml = TomlConfigSettingsSource(settings_cls, toml_file=_config_file())
-        return (init_settings, env_settings, toml)
+        return (init_settings, env_settings, _StrictConfigFile(settings_cls))
+
+
+class _StrictConfigFile(PydanticBaseSettingsSource):
+    """config.toml as a settings source (`Settings.__init__` has checked its keys)."""
+
+    def __init__(self, settings_cls: type[BaseSettings]) -> None:
+        super().__init__(settings_cls)
+        self.file = read_config_file()
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return (self.file.data.get(field_name) if self.file else None), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self.file.data) if self.file else {}
+
+
+def config_problems(**values: Any) -> list[str]:
+    """Every problem with the configuration, not only the first (for `imagent doctor`)."""
+    problems = _source_problems(Settings)
+    token = _LENIENT.set(True)  # the values' own problems too, past unknown names
+    try:
+        Settings(**values)
+    except ConfigError as exc:
+        problems += [p for p in exc.problems if not p.endswith(": is not a known setting")]
+    except ValueError as exc:  # the arguments' own (pydantic's ValidationError)
+        problems.append(str(exc).splitlines()[-1].strip())
+    finally:
+        _LENIENT.reset(token)
+    return problems
+
+
+def _source_problems(settings_cls: type[BaseModel]) -> list[str]:
+    """Unknown IMAGENT_* variables, an unreadable config file and its unknown keys."""
+    problems = config_file.unknown_env_problems(os.environ, list(settings_cls.model_fields))
+    try:
+        file = read_config_file()
+    except ConfigError as exc:
+        return [*problems, str(exc)]
+    if file is not None:
+        problems += config_file.unknown_key_problems(file, settings_cls)
+    return problems
+
+
+def _env_parse_error(exc: SettingsError) -> ConfigError:
+    """pydantic-settings could not parse a variable (IMAGENT_PROVIDERS must be JSON)."""
+    field = str(exc).split('"')[1] if '"' in str(exc) else ""
+    variable = config_file.env_var_for(os.environ, field) or config_file.env_name(field)
+    cause = f" ({exc.__cause__})" if exc.__cause__ else ""
+    return ConfigError(f"{variable}: not valid JSON{cause}; give a JSON object, e.g. '{{}}'")

@@ -10,12 +10,15 @@ interrupted, never left `running`.
 from __future__ import annotations
 
 import asyncio
+import logging
+import shutil
 import time
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from imagent.agent import backends as bk
+from imagent.agent.inputs import CheckedImage, check_inputs
 from imagent.agent.steps import STEP_HANDLERS, RunContext
 from imagent.agent.trace import EventCallback, Tracer, last_seq
 from imagent.backends.judge.base import Judge
@@ -24,13 +27,14 @@ from imagent.backends.metering import metered
 from imagent.backends.renderer.base import Renderer
 from imagent.backends.retry import run_deadline
 from imagent.backends.search.base import Search
-from imagent.core.errors import ImagentError, RunFailedError
+from imagent.core.errors import ImagentError, InputError, RunFailedError, StorageError
 from imagent.core.events import Finished
 from imagent.core.types import Request, Result, RunStatus, utcnow
 from imagent.memory.base import Memory
 from imagent.runs.store import RunStore, new_run_id
 from imagent.settings import Settings
 
+_log = logging.getLogger("imagent.agent")
 STEPS = ("load", "plan", "ground", "compose", "render", "remember")
 PLAN_STEPS = ("load", "plan", "ground", "compose")
 
@@ -167,13 +171,14 @@ class Agent:
                 await self._pool.aclose()
 
     async def _execute_steps(self, result: Result, steps: tuple[str, ...], *, save: bool) -> Result:
-        # Bad ids and missing extras fail here, before a run folder exists.
+        # Bad ids, missing extras and bad input images fail here, before a run folder exists.
         start_seq = 0
         if save and result.run_dir:
             start_seq = last_seq(Path(result.run_dir) / "trace.jsonl") + 1
         callbacks = [self.on_event] if self.on_event else None
         tracer = Tracer(result.run_id, result.usage, callbacks, start_seq=start_seq)
         backends = self._backends(result.request, tracer)
+        inputs = await self._preflight(result)
         ctx = RunContext(
             result=result,
             backends=backends,
@@ -181,12 +186,10 @@ class Agent:
             settings=self.settings,
             today=self.today or date.today(),
             store=self.store if save else None,
+            inputs=inputs,
         )
         if save:
-            result.run_dir = str(
-                self.store.run_dir(result) if not result.run_dir else result.run_dir
-            )
-            Path(result.run_dir).mkdir(parents=True, exist_ok=True)
+            result.run_dir = str(self.store.create(result))
             tracer.write_to(Path(result.run_dir) / "trace.jsonl")
         try:
             # Backends see the run's deadline (their retries stop at it) and report the
@@ -194,12 +197,32 @@ class Agent:
             with run_deadline(result.request.options.deadline_s), metered(tracer.model_call):
                 await self._steps(ctx, steps)
         except BaseException as exc:
-            await self._stopped(ctx, exc)
+            unsaved = await self._stopped(ctx, exc)
+            if unsaved is not None and not self.store.has_run(result):
+                shutil.rmtree(result.run_dir or "", ignore_errors=True)  # only its trace
+                raise unsaved from exc  # nothing was ever saved: nothing to resume
             if save and isinstance(exc, Exception):
-                raise RunFailedError(result.run_id, exc, result) from exc
+                raise RunFailedError(result.run_id, unsaved or exc, result) from exc
             raise  # an interruption, or a plan that was never saved
         await tracer.aclose()
         return result
+
+    async def _preflight(self, result: Result) -> list[CheckedImage] | None:
+        """Input images checked before the run folder exists, so a bad one saves nothing.
+        A resumed run whose inputs went bad says so instead of failing again and again."""
+        if "load" in result.completed_steps:
+            return None
+        try:
+            return await check_inputs(result.request, self.settings)
+        except InputError as exc:
+            if result.run_dir:  # a saved run being resumed
+                raise InputError(
+                    f"run {result.run_id} cannot go on: {exc}. Put the file back, or start a "
+                    "new run with imagent generate",
+                    field=exc.field,
+                    value=exc.value,
+                ) from exc
+            raise
 
     async def _steps(self, ctx: RunContext, steps: tuple[str, ...]) -> None:
         result = ctx.result
@@ -222,8 +245,12 @@ class Agent:
         )
         ctx.checkpoint()
 
-    async def _stopped(self, ctx: RunContext, exc: BaseException) -> None:
-        """Record why the run stopped; it is saved as failed or interrupted, never running."""
+    async def _stopped(self, ctx: RunContext, exc: BaseException) -> StorageError | None:
+        """Record why the run stopped; it is saved as failed or interrupted, never running.
+
+        Returns the StorageError when even that save failed (a full disk): the previous
+        run.json is then kept as it was.
+        """
         result = ctx.result
         interrupted = isinstance(exc, KeyboardInterrupt | asyncio.CancelledError)
         result.status = RunStatus.INTERRUPTED if interrupted else RunStatus.FAILED
@@ -232,8 +259,16 @@ class Agent:
             result.error = f"{type(exc).__name__}: {result.error}"
         ctx.tracer.error("run", exc)
         ctx.tracer.emit("run", Finished(status=result.status), result.error)
-        ctx.checkpoint()
-        await ctx.tracer.aclose()
+        unsaved = None
+        try:
+            ctx.checkpoint()
+        except StorageError as save_error:
+            unsaved = save_error
+        try:
+            await ctx.tracer.aclose()
+        except OSError:  # trace.jsonl could not be written either (the same full disk)
+            _log.warning("trace of run %s could not be written completely", result.run_id)
+        return unsaved
 
     async def _step(self, step: str, ctx: RunContext) -> None:
         started = time.perf_counter()

@@ -68,7 +68,7 @@ async def assemble_page(ctx: RunContext) -> None:
     spec = _page_spec(result.tasks, image)
     record = {"run_id": result.run_id, "task_id": "page", "prompt": spec.prompt}
     record |= {"renderer": result.renderer, "planner": result.llm, "size": str(spec.size)}
-    await asyncio.to_thread(save_png, image, path, record)
+    await asyncio.to_thread(save_png, image, path, record, private=ctx.settings.private_outputs)
     candidate = Candidate(index=0, round=0, seed=None, path=str(path))
     page.best = await judge_candidate(
         candidate, image, page.checklist, spec, ctx.backends.judges, ctx.tracer, page.id

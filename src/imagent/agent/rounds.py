@@ -89,7 +89,9 @@ async def _candidate(
     if folder is not None:
         path = folder / f"round_{round_index:02d}" / f"candidate_{k}.png"
         record = png_record(ctx.result, spec, rendered.seed, task)
-        await asyncio.to_thread(save_png, rendered.image, path, record)
+        await asyncio.to_thread(
+            save_png, rendered.image, path, record, private=ctx.settings.private_outputs
+        )
         candidate.path = str(path)
     ctx.tracer.emit(
         "render",

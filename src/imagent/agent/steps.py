@@ -15,7 +15,7 @@ from datetime import date
 from imagent.agent import backends as bk
 from imagent.agent.graph import render_graph
 from imagent.agent.ground import GroundContext, ground_gaps
-from imagent.agent.inputs import check_image
+from imagent.agent.inputs import CheckedImage, check_inputs
 from imagent.agent.planning import make_plan
 from imagent.agent.tasks import build_tasks, page_task
 from imagent.agent.trace import Tracer
@@ -36,6 +36,7 @@ class RunContext:
     settings: Settings
     today: date
     store: RunStore | None = None  # None for a plan that is not saved
+    inputs: list[CheckedImage] | None = None  # input images the pre-flight checked
 
     def checkpoint(self) -> None:
         """Save the Result now (within a step, e.g. after each render round)."""
@@ -50,11 +51,12 @@ class RunContext:
 
 
 async def load(ctx: RunContext) -> None:
-    request = ctx.result.request
-    named = [("reference image", source) for source in request.images]
-    for what, source in [*named, *([("mask", request.mask)] if request.mask else [])]:
-        image = await check_image(source, ctx.settings)
-        ctx.tracer.decision("load", f"{what} {image.label} ({image.width}x{image.height})")
+    checked = ctx.inputs
+    if checked is None:
+        checked = await check_inputs(ctx.result.request, ctx.settings)
+    for item in checked:
+        image = item.image
+        ctx.tracer.decision("load", f"{item.role} {image.label} ({image.width}x{image.height})")
     renderer = ctx.backends.renderer
     if ctx.result.request.images and not renderer.supports_reference_images:
         ctx.warn("load", f"{renderer.id} does not use reference images; they are ignored")

@@ -156,7 +156,10 @@ def decode_image(data: bytes, label: str, policy: ImagePolicy | None = None) -> 
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
         raise BadImageError(f"image {label} has too many pixels to decode safely: {exc}") from exc
     except UnidentifiedImageError as exc:
-        raise BadImageError(f"image {label} is not a readable image: {exc}") from exc
+        raise BadImageError(
+            f"image {label} is not a readable image (it starts with {data[:8]!r}); "
+            f"accepted formats: {', '.join(sorted(policy.formats))}"
+        ) from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise BadImageError(
             f"image {label} is not a readable image: corrupt or truncated ({exc})"
@@ -168,10 +171,16 @@ def read_image_file(path: str | Path, policy: ImagePolicy | None = None) -> Load
     """A checked image from a local file."""
     policy = policy or ImagePolicy()
     file = Path(path).expanduser()
+    if not file.exists():
+        raise BadImageError(f"image {str(path)!r} does not exist: check the path")
     if not file.is_file():
-        raise BadImageError(f"image {str(path)!r} does not exist or is not a file")
-    with file.open("rb") as handle:
-        data = handle.read(policy.max_bytes + 1)
+        kind = "a folder" if file.is_dir() else "not a regular file"
+        raise BadImageError(f"image {str(path)!r} is {kind}: give the path of an image file")
+    try:
+        with file.open("rb") as handle:
+            data = handle.read(policy.max_bytes + 1)
+    except OSError as exc:
+        raise BadImageError(f"image {str(path)!r} cannot be read: {exc.strerror or exc}") from exc
     return decode_image(data, repr(str(path)), policy)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import sys
 from collections.abc import Callable, Coroutine
@@ -12,27 +11,28 @@ from typing import Annotated, Any, TypeVar
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.markup import escape
 
 from imagent.agent.agent import Agent
 from imagent.cli import doctor as doctor_mod
+from imagent.cli import errors, signals
 from imagent.cli.bench import bench_app
 from imagent.cli.kb import kb_app
 from imagent.cli.progress import Progress
 from imagent.cli.views import show_result, verdict_line
-from imagent.core.errors import ImagentError
-from imagent.core.types import AskMode, Request, Result, RunOptions
-from imagent.runs.redact import redact_text
+from imagent.core.errors import InputError
+from imagent.core.types import AskMode, Request, Result
 from imagent.runs.store import RunStore
 from imagent.settings import Settings
 
-app = typer.Typer(no_args_is_help=True, help="imagent: a context-aware image agent.")
+app = typer.Typer(
+    cls=errors.ReportingGroup, no_args_is_help=True, help="imagent: a context-aware image agent."
+)
 runs_app = typer.Typer(no_args_is_help=True, help="List, show and resume saved runs.")
 app.add_typer(runs_app, name="runs")
 app.add_typer(bench_app, name="bench")
 app.add_typer(kb_app, name="kb")
 console = Console()
-err = Console(stderr=True)
+err = errors.err
 T = TypeVar("T")
 
 Llm = Annotated[
@@ -52,7 +52,7 @@ Verbose = Annotated[
 ]
 
 
-_chosen: dict[str, str | None] = {"profile": None}  # global options of this invocation
+_chosen: dict[str, Any] = {"profile": None}  # global options of this invocation
 
 
 @app.callback()
@@ -63,39 +63,39 @@ def _global_options(
             "--profile", help="Backend preset: qwen, openai or local (else IMAGENT_PROFILE)"
         ),
     ] = None,
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", help="Show the traceback of an error (also IMAGENT_DEBUG=1)"),
+    ] = False,
 ) -> None:
-    _chosen["profile"] = profile
+    _chosen["profile"], _chosen["debug"] = profile, debug
 
 
-def _settings() -> Settings:
+def _settings(**overrides: Any) -> Settings:
+    """Settings from the environment and config file; ConfigError names what is wrong."""
+    profile = _chosen["profile"]
+    if profile:
+        overrides["profile"] = profile
+    return Settings(**overrides)
+
+
+def _run(
+    work: Callable[[Progress], Coroutine[Any, Any, T]], *, verbose: bool = False, saves: bool = True
+) -> T:
+    """Run async CLI work with a progress display; Ctrl-C or SIGTERM stops it within a
+    second, and the interruption names the run it saved (`saves`: the work saves a run)."""
+    progress = Progress(err, verbose=verbose)
+
+    async def main() -> T:
+        with progress:
+            return await work(progress)
+
     try:
-        profile = _chosen["profile"]
-        return Settings(profile=profile) if profile else Settings()
-    except ValidationError as exc:
-        _fail(f"bad setting: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}")
-        raise AssertionError from exc  # unreachable
-
-
-def _fail(message: str, code: int = 1) -> None:
-    # Escaped: messages quote config sections ("[providers.openai]") and extras
-    # ("imagent[local]"). Redacted: a provider's message may echo what it was sent.
-    err.print(f"[red]error:[/red] {escape(redact_text(message))}")
-    raise typer.Exit(code)
-
-
-def _run(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """Run async CLI work, turning known errors into one clear line and an exit code."""
-    try:
-        return asyncio.run(work())
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        _fail(f"{where}: {first['msg'].removeprefix('Value error, ')}", 2)
-    except ImagentError as exc:
-        _fail(str(exc))
-    except KeyboardInterrupt:
-        _fail("interrupted; a saved run can be resumed with `imagent runs resume ID`", 130)
-    raise AssertionError("unreachable")
+        return signals.run_async(main)
+    except signals.Interrupted as exc:
+        exc.run_id = progress.run_id if saves else None
+        exc.status = progress.finished or exc.status
+        raise
 
 
 def _agent(settings: Settings, search: str | None, progress: Progress | None) -> Agent:
@@ -103,9 +103,43 @@ def _agent(settings: Settings, search: str | None, progress: Progress | None) ->
 
 
 def _request(prompt: str, **fields: Any) -> Request:
-    options = fields.pop("options")
+    """The request, validated now: a bad option fails before anything runs."""
     clean = {k: v for k, v in fields.items() if v not in (None, [])}
-    return Request(prompt=prompt, options=options, **clean)
+    examples = {"llm": "local/qwen2.5-coder-1.5b (or none)", "renderer": "layout/poster"}
+    for field, example in examples.items():
+        if field in clean and not str(clean[field]).strip():
+            raise InputError(
+                f"{clean[field]!r} is empty: give an id such as {example}", field=field
+            )
+    for judge in clean.get("judges", []):
+        if not judge.strip():
+            raise InputError(f"{judge!r} is empty: give a judge id such as ocr", field="judges")
+    try:
+        return Request(prompt=prompt, **clean)
+    except ValidationError as exc:
+        given = {"prompt": prompt, **clean, **clean.get("options", {})}
+        raise InputError(errors.validation_line(exc, given)) from exc
+
+
+def _check_out(out: Path | None) -> None:
+    """`--out` must be a file path whose folder can exist."""
+    if out is None:
+        return
+    if out.is_dir():
+        raise InputError(
+            f"{out} is a folder: give a file name such as {out / 'final.png'}", field="out"
+        )
+    parent = next((p for p in out.parents if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise InputError(f"{parent} is a file, not a folder: choose another path", field="out")
+
+
+def _copy_out(source: str, out: Path) -> None:
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, out)
+    except OSError as exc:
+        raise InputError(f"cannot write {out}: {exc.strerror or exc}", field="out") from exc
 
 
 def _emit(result: Result, as_json: bool) -> None:
@@ -138,28 +172,34 @@ def generate(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Also copy final.png here")
     ] = None,
+    private: Annotated[
+        bool,
+        typer.Option(
+            "--private",
+            help="Leave the prompt and anything from memory out of the PNGs' metadata",
+        ),
+    ] = False,
     as_json: Json = False,
     verbose: Verbose = False,
 ) -> None:
     """Plan, ground, compose, render, judge and repair: writes a run folder with final.png."""
-    settings = _settings()
-    options = RunOptions(
-        max_rounds=settings.max_rounds if max_rounds is None else max_rounds,
-        mode=AskMode.ASK if ask else AskMode.FILL,
-    )
+    settings = _settings(**({"private_outputs": True} if private else {}))
+    options = {
+        "max_rounds": settings.max_rounds if max_rounds is None else max_rounds,
+        "mode": AskMode.ASK if ask else AskMode.FILL,
+    }
+    request = _request(
+        prompt, n=n, size=size, seed=seed, llm=llm, renderer=renderer, judges=judge,
+        images=image, mask=mask, user_id=user, session_id=session, options=options,
+    )  # fmt: skip
+    _check_out(out)
 
-    async def work() -> Result:
-        request = _request(
-            prompt, n=n, size=size, seed=seed, llm=llm, renderer=renderer, judges=judge,
-            images=image, mask=mask, user_id=user, session_id=session, options=options,
-        )  # fmt: skip
-        with Progress(err, verbose=verbose) as progress:
-            return await _agent(settings, search, progress).run(request)
+    async def work(progress: Progress) -> Result:
+        return await _agent(settings, search, progress).run(request)
 
-    result = _run(work)
+    result = _run(work, verbose=verbose)
     if out is not None and result.final_image:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(result.final_image, out)
+        _copy_out(result.final_image, out)
     _emit(result, as_json)
 
 
@@ -176,15 +216,12 @@ def plan(
 ) -> None:
     """Show what the agent would do: gaps → route → resolution, final prompt, checklist."""
     settings = _settings()
+    request = _request(prompt, llm=llm, renderer=renderer, size=size, seed=seed)
 
-    async def work() -> Result:
-        request = _request(
-            prompt, llm=llm, renderer=renderer, size=size, seed=seed, options=RunOptions()
-        )
-        with Progress(err, verbose=verbose) as progress:
-            return await _agent(settings, search, progress).plan(request)
+    async def work(progress: Progress) -> Result:
+        return await _agent(settings, search, progress).plan(request)
 
-    _emit(_run(work), as_json)
+    _emit(_run(work, verbose=verbose, saves=False), as_json)
 
 
 @runs_app.command("list")
@@ -209,24 +246,19 @@ def runs_list(limit: Annotated[int, typer.Option("--limit", help="How many")] = 
 @runs_app.command("show")
 def runs_show(run_id: str, as_json: Json = False) -> None:
     """One run: its gaps, final prompt, checklist verdicts and files."""
-    try:
-        result = RunStore(_settings().runs_dir).load(run_id)
-    except ImagentError as exc:
-        _fail(str(exc))
-        return
-    _emit(result, as_json)
+    _emit(RunStore(_settings().runs_dir).load(run_id), as_json)
 
 
 @runs_app.command("resume")
 def runs_resume(run_id: str, as_json: Json = False, verbose: Verbose = False) -> None:
-    """Carry on a run that stopped on an error, from its first step not done."""
+    """Carry on a run that stopped on an error or was interrupted, from its first step not
+    done (steps already finished are not redone)."""
     settings = _settings()
 
-    async def work() -> Result:
-        with Progress(err, verbose=verbose) as progress:
-            return await Agent(settings, on_event=progress).resume(run_id)
+    async def work(progress: Progress) -> Result:
+        return await Agent(settings, on_event=progress).resume(run_id)
 
-    _emit(_run(work), as_json)
+    _emit(_run(work, verbose=verbose), as_json)
 
 
 @app.command()
@@ -235,10 +267,16 @@ def doctor(
         bool, typer.Option("--ping", help="Also call each configured hosted backend once")
     ] = False,
 ) -> None:
-    """Check the installation: extras, embedded model files, fonts, data folder."""
-    healthy = doctor_mod.report(console, _settings(), ping=ping)
+    """Check the installation: configuration, data folders, extras, embedded model files and
+    the default backends; exits 1 when any problem is found, each listed with its fix."""
+    healthy = doctor_mod.report(console, profile=_chosen["profile"], ping=ping)
     raise typer.Exit(0 if healthy else 1)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except SystemExit as exc:
+        if signals.abandoned_work():  # an interrupted run left a model call running
+            signals.exit_now(exc.code if isinstance(exc.code, int) else 1)
+        raise

@@ -24,6 +24,8 @@ class Progress:
         self.console = console
         self.verbose = verbose
         self.status: Status = console.status("Starting…")
+        self.run_id: str | None = None  # the run the events are about
+        self.finished: str | None = None  # its status, once it finished or stopped
 
     def __enter__(self) -> Progress:
         self.status.start()
@@ -33,6 +35,9 @@ class Progress:
         self.status.stop()
 
     def __call__(self, event: TraceEvent) -> None:
+        self.run_id = event.run_id
+        if event.kind == "finished":
+            self.finished = str(getattr(event.payload, "status", "")) or None
         if event.kind == "start":
             self.status.update(f"{_LABELS.get(event.step, event.step)}…")
         elif event.kind == "warning":

@@ -8,7 +8,33 @@ class ImagentError(Exception):
 
 
 class ConfigError(ImagentError):
-    """A setting is missing or has a bad value; the message names the setting."""
+    """A setting is missing or has a bad value; the message names the setting.
+
+    `problems` lists every problem found when there were several (`imagent doctor` shows
+    them all; the message gives the first).
+    """
+
+    def __init__(self, message: str = "", *, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or [message]
+
+
+class InputError(ImagentError):
+    """Something handed in with a request cannot be used (a reference image that is missing
+    or corrupt, say). It is found before the run exists, so nothing is saved.
+
+    `field` names the request field (`images`, `mask`), `value` what was given.
+    """
+
+    def __init__(self, message: str, *, field: str = "", value: object = None) -> None:
+        super().__init__(message)
+        self.field = field
+        self.value = value
+
+
+class StorageError(ImagentError):
+    """A file under the data folder could not be written (disk full, no permission, a path
+    under a regular file). Whatever was saved before stays as it was."""
 
 
 class MissingKeyError(ConfigError):
@@ -128,8 +154,9 @@ class RunFailedError(ImagentError):
     """A run stopped on an error. Its state is saved: resume it with `imagent runs resume ID`."""
 
     def __init__(self, run_id: str, cause: BaseException, result: object = None):
+        what = cause if isinstance(cause, ImagentError) else f"{type(cause).__name__}: {cause}"
         super().__init__(
-            f"run {run_id} failed: {cause}. Resume it with: imagent runs resume {run_id}"
+            f"run {run_id} failed: {what}. Resume it with: imagent runs resume {run_id}"
         )
         self.run_id = run_id
         self.result = result

@@ -25,6 +25,9 @@ from pydantic import (
 MAX_PROMPT_CHARS = 8000
 MAX_CANDIDATES = 8
 MIN_SIDE, MAX_SIDE = 64, 4096
+# Control characters other than tab, newline and carriage return, and lone surrogates (bytes that were not
+# UTF-8, as Python decodes a command line with surrogateescape).
+_UNUSABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _SIZE_RE = re.compile(r"^\s*(\d{1,6})\s*[x×*X]\s*(\d{1,6})\s*$")
 
 
@@ -197,6 +200,17 @@ class Request(Record):
         prompt = prompt.strip()
         if not prompt:
             raise ValueError("the prompt is empty: describe the image you want")
+        if bad := _UNUSABLE.search(prompt):
+            at = bad.start() + 1
+            if "\ud800" <= bad[0] <= "\udfff":
+                raise ValueError(
+                    f"the prompt is not valid UTF-8 at character {at} (a byte that is no "
+                    "character): check the terminal's encoding"
+                )
+            raise ValueError(
+                f"the prompt has a control character (U+{ord(bad[0]):04X}) at character {at}: "
+                "remove it"
+            )
         if len(prompt) > MAX_PROMPT_CHARS:
             raise ValueError(
                 f"the prompt has {len(prompt)} characters; the limit is {MAX_PROMPT_CHARS}. "

@@ -1,8 +1,15 @@
-"""A deterministic LLM for tests: scripted answers, a function, or schema-valid defaults."""
+"""A deterministic LLM for tests: scripted answers, a function, or schema-valid defaults.
+
+`fake/slow-<seconds>` (e.g. `fake/slow-2.5`; `fake/slow` is 30 s) answers after blocking a
+worker thread that long, as an embedded model does: for testing interruptions and timeouts.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +18,7 @@ from imagent.core.errors import BackendError
 from imagent.settings import Settings
 
 Answer = str | dict[str, Any]
+_SLOW = re.compile(r"slow(?:-(\d+(?:\.\d+)?))?")
 AnswerFunction = Callable[[list[Message], dict[str, Any] | None], Answer]
 
 
@@ -36,7 +44,8 @@ def minimal_instance(schema: dict[str, Any], root: dict[str, Any] | None = None)
 class FakeLLM(LLM):
     """`fake/...`: answers from `responses` in order, else from `function`, else defaults.
 
-    Every call is kept in `calls` so tests can assert what the agent asked.
+    Every call is kept in `calls` so tests can assert what the agent asked; `delay_s` makes
+    each call block a worker thread that long first (`fake/slow-<seconds>`).
     """
 
     provider = "fake"
@@ -50,9 +59,12 @@ class FakeLLM(LLM):
         responses: list[Answer] | None = None,
         function: AnswerFunction | None = None,
         tier: Tier = "small",
+        delay_s: float | None = None,
     ) -> None:
         super().__init__(model, settings)
         self.tier = tier
+        slow = _SLOW.fullmatch(model)
+        self.delay_s = delay_s if delay_s is not None else float(slow[1] or 30) if slow else 0.0
         self.responses = list(responses or [])
         self.function = function
         self.calls: list[tuple[list[Message], dict[str, Any] | None]] = []
@@ -75,6 +87,8 @@ class FakeLLM(LLM):
         temperature: float = 0.0,
     ) -> Completion:
         self.calls.append((messages, schema))
+        if self.delay_s:  # a worker thread busy the whole time, like llama.cpp's
+            await asyncio.to_thread(time.sleep, self.delay_s)
         answer = self._answer(messages, schema)
         if isinstance(answer, Exception):
             raise BackendError(self.id, str(answer))

@@ -4,6 +4,14 @@
 Models load lazily on the first call and are shared per process by path, so several
 `LocalLLM` instances of one model cost one load. A llama.cpp context is not thread-safe:
 every call on one model runs under that model's lock, in a worker thread.
+
+A call that is cancelled (Ctrl-C, a deadline, a server request that went away) is abandoned,
+not awaited: the caller gets `CancelledError` at once, and llama.cpp's abort callback stops
+the worker within one step of its compute graph, in the prompt or in generation, so the
+model's lock is free again in a fraction of a second. The model stays sound for the next
+call: llama-cpp-python counts a batch as evaluated only once llama.cpp finished it, and
+removes whatever the aborted batch left in the KV cache before it evaluates anything else.
+A call cancelled while it waits for the lock never runs.
 """
 
 from __future__ import annotations
@@ -49,6 +57,16 @@ def _quiet_llama_cpp() -> None:
 class _Loaded:
     llama: llama_cpp.Llama
     lock: threading.Lock
+    abandoned: threading.Event  # the running call's: set when nobody waits for it any more
+    abort: Any = None  # llama.cpp's abort callback, kept alive here: C holds a pointer
+
+    def watch(self) -> None:
+        """Have llama.cpp stop computing once the running call is abandoned."""
+        context = getattr(getattr(self.llama, "_ctx", None), "ctx", None)
+        if context is None:
+            return  # not a real llama.cpp context (tests)
+        self.abort = llama_cpp.ggml_abort_callback(lambda _data: self.abandoned.is_set())
+        llama_cpp.llama_set_abort_callback(context, self.abort, None)
 
 
 _MODELS: dict[Path, _Loaded] = {}
@@ -71,7 +89,9 @@ def _load(path: Path, n_threads: int, backend_id: str) -> _Loaded:
                 )
             except Exception as exc:  # llama.cpp reports load failures as bare ValueErrors
                 raise BackendError(backend_id, f"llama.cpp could not load {path}: {exc}") from exc
-            _MODELS[path] = _Loaded(llama, threading.Lock())
+            loaded = _Loaded(llama, threading.Lock(), threading.Event())
+            loaded.watch()
+            _MODELS[path] = loaded
         return _MODELS[path]
 
 
@@ -122,8 +142,13 @@ class LocalLLM(LLM):
         options: dict[str, Any] = {"max_tokens": max_tokens, "temperature": temperature}
         if schema is not None:
             options["response_format"] = {"type": "json_object", "schema": schema}
+        abandoned = threading.Event()
         start = time.perf_counter()
-        response = await asyncio.to_thread(self._chat, loaded, messages, options)
+        try:
+            response = await asyncio.to_thread(self._chat, loaded, messages, options, abandoned)
+        except asyncio.CancelledError:
+            abandoned.set()  # llama.cpp stops at its next graph step and frees the model
+            raise
         usage = response.get("usage") or {}
         return Completion(
             text=response["choices"][0]["message"].get("content") or "",
@@ -133,13 +158,22 @@ class LocalLLM(LLM):
         )
 
     def _chat(
-        self, loaded: _Loaded, messages: list[Message], options: dict[str, Any]
+        self,
+        loaded: _Loaded,
+        messages: list[Message],
+        options: dict[str, Any],
+        abandoned: threading.Event,
     ) -> dict[str, Any]:
         with loaded.lock:
+            if abandoned.is_set():
+                raise BackendError(self.id, "call abandoned before it started")
+            loaded.abandoned = abandoned  # what the abort callback watches
             try:
                 response = loaded.llama.create_chat_completion(
                     messages=cast("list[Any]", messages), **options
                 )
             except Exception as exc:  # e.g. a prompt longer than the context window
+                if abandoned.is_set():
+                    raise BackendError(self.id, "call abandoned") from exc
                 raise BackendError(self.id, f"llama.cpp failed: {exc}") from exc
         return cast("dict[str, Any]", response)  # not streamed: one response dict
