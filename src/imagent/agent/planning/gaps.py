@@ -198,7 +198,7 @@ def _asks(reading: RequestReading, planned: ProposedGap) -> bool:
 
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
-_NAMED = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w'-]+|\d|《[^》]+》|“[^”]+”")
+_NAMED = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w'-]+|\b(?:19|20)\d\d\b|《[^》]+》|“[^”]+”")
 
 
 def _settle(
