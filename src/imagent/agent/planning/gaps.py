@@ -52,7 +52,12 @@ def rule_gaps(reading: RequestReading) -> list[Gap]:
     """The gaps the rules find on their own: computable phrases, lookups, memory phrases."""
     gaps = [_computed(i, g) for i, g in enumerate(reading.computable, start=1)]
     shown = [s.text for s in reading.shown]
-    for route, spans in ((GapRoute.SEARCH, reading.search), (GapRoute.MEMORY, reading.memory)):
+    phrases = (
+        (GapRoute.SEARCH, reading.search),
+        (GapRoute.MEMORY, reading.memory),
+        (GapRoute.KNOWLEDGE, reading.knowledge),
+    )
+    for route, spans in phrases:
         for span in spans:
             if any(overlaps_text(span, g.span) for g in gaps):
                 continue
@@ -204,7 +209,31 @@ _NAMED = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w'-]+|\b(?:19|20)\d\d\b|ã€Š[^ã€
 def _settle(
     clash: Gap, planned: ProposedGap, reading: RequestReading, gaps: list[Gap], tracer: Tracer
 ) -> None:
-    """The model read a phrase the rules already read: keep the better-evidenced reading."""
+    """The model read a phrase the rules already read: keep the better-evidenced reading.
+    A rule that only saw a question's shape (knowledge) does not outvote the model on how to
+    answer it: a lookup the model asks for is a lookup."""
+    if (
+        clash.route is GapRoute.KNOWLEDGE
+        and clash.decided_by == "rules"
+        and planned.route != "knowledge"
+    ):
+        span = rules.widen_span(reading.prompt, planned.span.strip())
+        route = GapRoute(planned.route)
+        gaps[gaps.index(clash)] = clash.model_copy(
+            update={
+                "route": route,
+                "span": span if clash.span.lower() in span.lower() else clash.span,
+                "expression": planned.expression or None,
+                "decided_by": "llm",
+            }
+        )
+        tracer.decision(
+            STEP,
+            f"{clash.id}: the model routes {planned.span!r} to {route}",
+            gap_id=clash.id,
+            by="llm",
+        )
+        return
     if clash.route == planned.route and clash.route is not GapRoute.REASON:
         wider = rules.widen_span(reading.prompt, planned.span.strip())
         if len(wider) > len(clash.span) and clash.span.lower() in wider.lower():

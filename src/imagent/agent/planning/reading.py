@@ -44,6 +44,7 @@ class RequestReading:
     computable: tuple[RuleGap, ...]
     search: tuple[str, ...]
     memory: tuple[str, ...]
+    knowledge: tuple[str, ...]
     images: ImageCount | None
 
 
@@ -56,6 +57,7 @@ def read_request(prompt: str, today: date) -> RequestReading:
         computable=tuple(rules.computable_gaps(prompt, current_year=today.year)),
         search=tuple(rules.search_spans(prompt)),
         memory=tuple(rules.memory_spans(prompt)),
+        knowledge=tuple(rules.knowledge_spans(prompt)),
         images=rules.image_count(prompt),
     )
 

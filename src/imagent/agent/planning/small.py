@@ -16,7 +16,7 @@ from imagent.agent.planning.model_reading import ModelReading
 from imagent.agent.planning.reading import RequestReading
 from imagent.agent.structured import complete_structured
 from imagent.agent.trace import Tracer
-from imagent.backends.llm.base import LLM
+from imagent.backends.llm.base import LLM, text_of
 from imagent.core.errors import BudgetExceededError
 from imagent.prompts import load_prompt
 
@@ -79,13 +79,20 @@ async def _picture(reading: RequestReading, llm: LLM, tracer: Tracer, model: Mod
         model.beats = [str(b).strip() for b in getattr(beats, "beats", [])]
         model.consistency = str(getattr(beats, "shared", "")).strip()
         return
+    messages = load_prompt("picture").messages(request=request)
     picture = await complete_structured(
-        llm,
-        load_prompt("picture").messages(request=request),
-        PictureOutput,
-        tracer=tracer,
-        step=STEP,
-        max_tokens=300,
+        llm, messages, PictureOutput, tracer=tracer, step=STEP, max_tokens=300
     )
-    model.items = [i.strip() for i in picture.items if i.strip()]
-    model.details = [d.strip() for d in picture.details if d.strip()]
+    instructions = text_of(messages[0]["content"]).lower().split("examples:")[0]
+    model.items = _own(picture.items, instructions)
+    model.details = _own(picture.details, instructions)
+
+
+def _own(answers: list[str], instructions: str) -> list[str]:
+    """The model's answers without those it copied from the instructions' guidance (a small
+    model asked about a board game may list "the primary colours" from it)."""
+
+    def copied(answer: str) -> bool:
+        return len(answer.split()) >= 2 and answer.lower() in instructions
+
+    return [a.strip() for a in answers if a.strip() and not copied(a.strip())]

@@ -6,7 +6,13 @@ memory. The planner weighs them against the model; a rule never silently overrid
 """
 
 from imagent.agent.rules.arithmetic import RuleGap, computable_gaps
-from imagent.agent.rules.cues import has_memory_cue, has_search_cue, memory_spans, search_spans
+from imagent.agent.rules.cues import (
+    has_memory_cue,
+    has_search_cue,
+    knowledge_spans,
+    memory_spans,
+    search_spans,
+)
 from imagent.agent.rules.panels import ImageCount, image_count
 from imagent.agent.rules.spans import (
     CUE,
@@ -35,6 +41,7 @@ __all__ = [
     "has_memory_cue",
     "has_search_cue",
     "image_count",
+    "knowledge_spans",
     "memory_spans",
     "protected_ranges",
     "quoted_text",

@@ -85,3 +85,29 @@ def memory_spans(prompt: str) -> list[str]:
 def search_spans(prompt: str) -> list[str]:
     """Phrases naming a fact that must be looked up: "tomorrow's weather in Hangzhou"."""
     return [m.group(0).strip() for m in _SEARCH_SPANS.finditer(prompt)]
+
+
+_PLACE_NAME = r"(?:\s+(?:in|of|on|at)\s+(?:the\s+)?[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)?"
+_KNOWLEDGE_SPANS = re.compile(
+    # A question in the request: "what happens to an iron nail left in the rain".
+    r"\b(?:what|which|who|where|why)\b(?!\s+(?:I|we|you|my|our)\b)(?:(?!\s-\s)[^.?!,;:—]){3,80}"
+    # A thing named by a superlative: "the tallest mountain in Africa".
+    r"|\bthe\s+(?:[\w-]+\s+)?(?:largest|biggest|tallest|longest|highest|deepest|smallest|oldest"
+    r"|fastest|hottest|coldest|brightest|most\s+[\w-]+)\s+[\w-]+"
+    r"(?:\s+(?!(?:in|of|on|at|and|with|for)\b)[\w-]+)?" + _PLACE_NAME +
+    # A thing named by what it does: "the river that flows through Cairo",
+    # "the flag of the country whose capital is Ottawa", "the gas plants take in for …".
+    r"|\bthe\s+[\w-]+(?:\s+of\s+the\s+[\w-]+)?\s+(?:that|which|whose|who)\s+[^,.;:—]{3,60}"
+    r"|\bthe\s+(?:gas|element|planet|animal|bird|plant|metal|colou?r|organ|bone|country|city"
+    r"|river|ocean|sea|language|instrument)\s+(?!(?:that|which|whose|who|of|in|on|at|and|with)\b)"
+    r"[a-z]+\s+[a-z][^,.;:—]{2,50}"
+    r"|[\u4e00-\u9fff]{0,10}(?:是什么|是哪|什么样|会怎样|之后的样子|后的样子|最大的|最高的|最长的|最深的"
+    r"|流入的|所在的|首都是)[\u4e00-\u9fff]{0,10}"
+)
+
+
+def knowledge_spans(prompt: str) -> list[str]:
+    """Phrases that ask what general knowledge answers: a question, a thing named by a
+    superlative or by what it does. Candidates only: the model answers them, or says it
+    does not know."""
+    return [m.group(0).strip() for m in _KNOWLEDGE_SPANS.finditer(prompt)]
