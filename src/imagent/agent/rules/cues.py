@@ -103,6 +103,22 @@ _KNOWLEDGE_SPANS = re.compile(
     r"[a-z]+\s+[a-z][^,.;:—]{2,50}"
     r"|[\u4e00-\u9fff]{0,10}(?:是什么|是哪|什么样|会怎样|之后的样子|后的样子|最大的|最高的|最长的|最深的"
     r"|流入的|所在的|首都是)[\u4e00-\u9fff]{0,10}"
+    # What something looks like after time or an event: "an ice cube left on a sunny
+    # windowsill for an hour", "a parked car the morning after a heavy snowfall", "a candle
+    # that's burned all night", "a glass of milk that a toddler just knocked over".
+    r"|\b(?:an?|the)\s+(?:[\w-]+\s+){0,3}?(?:left|kept|sitting|lying|placed|forgotten)\s+"
+    r"[^,.;]{2,40}?\s+(?:for|all|over)\s+(?:an?|one|\d+|a\s+few|several|the)\s+"
+    r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|night|day|summer|winter)"
+    r"|\b(?:an?|the|(?:a\s+)?pair\s+of)\s+(?:[\w-]+\s+){0,4}?(?:the\s+(?:morning|day|night)\s+)?"
+    r"(?:right\s+|just\s+)?after"
+    r"\s+(?:an?\s+|the\s+)?[^,.;]{3,50}"
+    r"|\b(?:an?|the)\s+(?:[\w-]+\s+){0,3}?that(?:'s|s|\s+has|\s+had)?\s+(?:been\s+)?"
+    r"(?:burn(?:ed|t)|melted|rotted|rusted|dried|wilted|grown|aged|faded|run)\b[^,.;]{0,30}"
+    r"|\b(?:an?|the)\s+(?:[\w-]+\s+){0,3}?that\s+(?:an?|the)\s+\w+\s+just\s+\w+(?:ed|t)\b"
+    r"(?:\s+(?:over|up|down|out))?"
+    r"|放了[\u4e00-\u9fff]{1,6}的[\u4e00-\u9fff]{1,4}|被[\u4e00-\u9fff]{1,8}的[\u4e00-\u9fff]{1,4}"
+    r"|只剩[\d]+\s*[%％][\u4e00-\u9fff]{0,6}",
+    re.IGNORECASE,
 )
 
 
