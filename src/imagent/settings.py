@@ -29,6 +29,11 @@ def default_home() -> Path:
     return Path(env).expanduser() if env else Path(platformdirs.user_data_dir("imagent"))
 
 
+def default_model_dir() -> Path:
+    """Embedded model files and their cached prompt states, shared by every data folder."""
+    return Path(platformdirs.user_cache_dir("imagent")) / "models"
+
+
 def _config_file() -> Path:
     env = os.environ.get("IMAGENT_CONFIG")
     return Path(env).expanduser() if env else default_home() / "config.toml"
@@ -75,8 +80,13 @@ class Settings(BaseSettings):
     search: str | None = None
     memory: str = "sqlite"
     max_rounds: int = 2
-    model_dir: Path | None = None  # where embedded model files are assembled; default <home>/models
-    llm_threads: int | None = None
+    # The embedded model (`local/...`): one assembled copy per machine, in IMAGENT_MODEL_DIR
+    # or the user cache folder; llama.cpp threads (default: the physical cores this process
+    # may use); context length; disk space for cached prompt prefixes (0 turns that off).
+    model_dir: Path | None = None
+    llm_threads: int | None = Field(default=None, ge=1)
+    llm_context: int = Field(default=4096, ge=512)
+    llm_prefix_cache_mb: int = Field(default=512, ge=0)
     retries: int = 3  # attempts for a backend call that failed in a retryable way
     retry_wait_s: float = 1.0  # first backoff; doubles each attempt
     providers: dict[str, ProviderSettings] = Field(default_factory=dict)
@@ -98,7 +108,7 @@ class Settings(BaseSettings):
 
     @property
     def models_dir(self) -> Path:
-        return self.model_dir or self.home / "models"
+        return self.model_dir or default_model_dir()
 
     @classmethod
     def settings_customise_sources(
