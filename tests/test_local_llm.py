@@ -383,6 +383,7 @@ async def test_local_llm_loads_once_and_passes_the_schema(fake_llama: Path) -> N
         "n_ctx": 4096,
         "n_threads": 3,
         "n_threads_batch": 3,
+        "use_mmap": False,
         "seed": 0,
         "verbose": False,
     }

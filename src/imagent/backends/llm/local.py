@@ -98,6 +98,10 @@ def _load(path: Path, identity: str, options: LlamaOptions, backend_id: str) -> 
                     n_ctx=options.n_ctx,
                     n_threads=options.n_threads,
                     n_threads_batch=options.n_threads,
+                    # llama.cpp repacks the weights into CPU-friendly blocks as it loads them;
+                    # with mmap the file's pages stayed resident beside the repacked copy
+                    # (1.9 GB peak for the 1.5B model, 1.3 GB without, as fast to load).
+                    use_mmap=False,
                     seed=0,
                     verbose=False,
                 )
