@@ -13,6 +13,7 @@ import pytest
 from imagent.settings import Settings
 
 TODAY = date(2026, 11, 25)
+pytest_plugins = ["tests.fakes.fixtures"]  # loopback fakes of the hosted image APIs
 
 
 @pytest.fixture(scope="session")
@@ -53,6 +54,7 @@ def _isolated_home(
         "IMAGENT_JUDGES",
         "IMAGENT_SEARCH",
         "IMAGENT_MEMORY",
+        "IMAGENT_PROFILE",
     ):
         monkeypatch.delenv(name, raising=False)
     yield home

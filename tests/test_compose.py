@@ -45,9 +45,11 @@ def test_resolved_values_replace_their_phrases() -> None:
     spec = compose_spec(
         Request(prompt=PROMPT), plan(), [resolved_gap()], FakeRenderer(), seed=5, tracer=tracer()
     )
-    assert spec.brief == "A chalkboard showing 391, written large"
+    # Every word of the request is kept; the value goes beside the phrase it answers, and
+    # the text the image shows is the value itself.
+    assert spec.brief == "A chalkboard showing the result of 17 x 23 (391), written large"
     assert [b.text for b in spec.text] == ["391"]
-    assert "17 x 23" not in spec.prompt and "391" in spec.prompt
+    assert 'Exact text to show: "391"' in spec.prompt
     assert spec.seeds == [5]
 
 

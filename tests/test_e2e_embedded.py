@@ -31,7 +31,7 @@ def test_generate_chalkboard_reads_391(tmp_path: Path) -> None:
     assert data["status"] == "done"
     reason = [g for g in data["gaps"] if g["route"] == "reason"]
     assert reason and reason[0]["resolution"] == "391" and reason[0]["status"] == "resolved"
-    assert "391" in data["final_prompt"] and "17 x 23" not in data["final_prompt"]
+    assert "391" in data["final_prompt"] and "17 x 23 (391)" in data["final_prompt"]
     [task] = data["tasks"]
     verdicts = {v["item_id"]: v for v in task["best"]["verdicts"]}
     text_items = [i for i in task["checklist"] if i["kind"] == "text"]
@@ -41,14 +41,15 @@ def test_generate_chalkboard_reads_391(tmp_path: Path) -> None:
     )  # OCR read 391 off the image
     run_dir = Path(data["run_dir"])
     assert (run_dir / "final.png").is_file() and (run_dir / "run.json").is_file()
-    assert data["usage"]["llm_calls"] == 1  # one planning call; the rules computed 17 x 23
+    # Two planning calls (gaps, then what the picture implies); the rules computed 17 x 23.
+    assert data["usage"]["llm_calls"] == 2
 
 
 async def test_plain_request_takes_the_fast_path(settings: Settings) -> None:
     result = await Agent(settings, memory="none").plan("a red bicycle")
     assert result.status is RunStatus.DONE
     assert result.gaps == []
-    assert result.usage.llm_calls == 1
+    assert result.usage.llm_calls == 2  # gaps, then the picture's implied details: no grounding
 
 
 async def test_receipt_total_is_computed_not_guessed(settings: Settings) -> None:
@@ -57,3 +58,16 @@ async def test_receipt_total_is_computed_not_guessed(settings: Settings) -> None
     [gap] = [g for g in result.gaps if g.route is GapRoute.REASON]
     assert (gap.status, gap.resolution) == (GapStatus.RESOLVED, "$20.00")
     assert "$20.00" in result.final_prompt
+
+
+def test_a_chinese_poster_shows_its_text_and_ocr_reads_it_back() -> None:
+    """`一张写着"新年快乐"的红色海报`: the text the user quoted, drawn in a CJK font."""
+    prompt = '一张写着"新年快乐"的红色海报'
+    args = ["generate", prompt, "--json", "--seed", "3", "--llm", "none", "--judge", "ocr"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    [task] = data["tasks"]
+    assert [b["text"] for b in task["spec"]["text"]] == ["新年快乐"]
+    verdicts = {v["item_id"]: v for v in task["best"]["verdicts"]}
+    assert verdicts["text1"]["passed"] is True and "ocr" in verdicts["text1"]["judge"]

@@ -86,21 +86,53 @@ async def test_search_gap_is_answered_with_a_quoted_sentence_and_its_source() ->
     assert (g.resolution or "") in WEATHER_DOCS[0]["text"]  # extractive: copied, not paraphrased
 
 
-async def test_search_gap_model_answer_must_be_verbatim_in_its_source() -> None:
-    search = FakeSearch(documents=WEATHER_DOCS)
-    llm = FakeLLM(responses=[{"answer": "sunny and 25 °C", "source": 0}])  # not in the source
-    g0 = gap(GapRoute.SEARCH, "tomorrow's weather in Hangzhou")
-    [g] = await ground_gaps([g0], ctx(Request(prompt="poster"), search=search, llm=llm))
-    assert "sunny and 25" not in (g.resolution or "")
-    assert "light rain" in (g.resolution or "")
+DISAGREEING = [
+    {
+        "title": "Hangzhou forecast (Monday)",
+        "url": "https://a.example/hz",
+        "date": "2026-11-23",
+        "text": "Tomorrow in Hangzhou: sunny, 20 °C.",
+    },
+    {
+        "title": "Hangzhou forecast (Tuesday)",
+        "url": "https://b.example/hz",
+        "date": "2026-11-25",
+        "text": "Tomorrow in Hangzhou: light rain, 14 to 19 °C.",
+    },
+]
 
 
-async def test_search_gap_model_phrase_is_used_when_verbatim() -> None:
-    search = FakeSearch(documents=WEATHER_DOCS)
+async def test_one_clear_source_needs_no_model_call() -> None:
+    llm = FakeLLM()
+    [g] = await ground_gaps(
+        [gap(GapRoute.SEARCH, "tomorrow's weather in Hangzhou")],
+        ctx(Request(prompt="p"), search=FakeSearch(documents=WEATHER_DOCS), llm=llm),
+    )
+    assert g.resolution == "light rain, 14 to 19 °C, east wind" and llm.calls == []
+    assert g.queries == ["tomorrow's weather in Hangzhou 2026-11-26"]  # dated: time-sensitive
+
+
+async def test_the_model_chooses_when_sources_disagree_and_must_quote_verbatim() -> None:
+    search = FakeSearch(documents=DISAGREEING)
     llm = FakeLLM(responses=[{"answer": "light rain, 14 to 19 °C", "source": 0}])
     [g] = await ground_gaps(
         [gap(GapRoute.SEARCH, "tomorrow's weather in Hangzhou")],
         ctx(Request(prompt="p"), search=search, llm=llm),
+    )
+    assert g.resolution == "light rain, 14 to 19 °C" and len(llm.calls) == 1
+    assert g.evidence[0].date == "2026-11-25"  # the freshest source is offered first
+    made_up = FakeLLM(responses=[{"answer": "snow and -5 °C", "source": 0}])
+    [g] = await ground_gaps(
+        [gap(GapRoute.SEARCH, "tomorrow's weather in Hangzhou")],
+        ctx(Request(prompt="p"), search=search, llm=made_up),
+    )
+    assert "snow" not in (g.resolution or "") and "light rain" in (g.resolution or "")
+
+
+async def test_without_a_model_the_freshest_source_wins_over_a_stale_one() -> None:
+    [g] = await ground_gaps(
+        [gap(GapRoute.SEARCH, "tomorrow's weather in Hangzhou")],
+        ctx(Request(prompt="p"), search=FakeSearch(documents=DISAGREEING)),
     )
     assert g.resolution == "light rain, 14 to 19 °C"
 

@@ -382,3 +382,36 @@ async def test_ocr_reads_the_headline_on_a_chalkboard() -> None:
     # RapidOCR splits glyphs taller than ~90 px into fragments; read it at 256 px wide.
     result, _ = rapidocr.RapidOCR()(np.asarray(image.resize((256, 256), Image.Resampling.LANCZOS)))
     assert "391" in "".join(text for _, text, _ in result or [])
+
+
+def test_cjk_text_is_set_in_noto_cjk_and_wraps_per_character() -> None:
+    from imagent.backends.renderer.layout.scripts import font_for
+    from imagent.backends.renderer.layout.text import set_text
+
+    assert font_for("新年快乐", "sans-bold") == "cjk-sc"
+    assert font_for("안녕하세요", "sans") == "cjk-kr"
+    assert font_for("こんにちは", "sans") == "cjk-jp"
+    assert font_for("Happy New Year", "sans") == "sans"
+    typeset = set_text("新年快乐万事如意身体健康", "sans-bold", 60, 200)
+    assert typeset.font_name == "cjk-sc" and len(typeset.lines) > 1
+    assert "".join(typeset.lines) == "新年快乐万事如意身体健康"  # broken between characters
+    assert not typeset.broken and not typeset.overflow
+
+
+def test_cjk_punctuation_never_starts_a_line() -> None:
+    from imagent.backends.renderer.layout.text import set_text
+
+    typeset = set_text("新年快乐，万事如意，身体健康，恭喜发财", "sans", 40, 170)
+    assert all(not line.startswith("，") for line in typeset.lines)
+
+
+async def test_cjk_glyphs_are_drawn_not_boxes() -> None:
+    spec = make_spec([TextBlock(text="新年快乐")], size=(256, 256))
+    (image,) = await images_of(LayoutRenderer(), spec)
+    from imagent.backends.renderer.layout.text import load_font
+
+    # A missing glyph draws the same box for every character; real glyphs differ.
+    font = load_font("cjk-sc", 40)
+    masks = [bytes(font.getmask(ch)) for ch in "新年快乐"]
+    assert len(set(masks)) == 4
+    assert ImageStat.Stat(image.convert("L")).stddev[0] > 5

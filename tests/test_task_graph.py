@@ -61,7 +61,7 @@ def comic_plan(depends: dict[str, list[str]] | None = None) -> ContextPlan:
 def planned(monkeypatch: pytest.MonkeyPatch) -> list[ContextPlan]:
     plans = [comic_plan()]
 
-    async def fake_plan(request: Request, llm: Any, tracer: Any, *, today: Any) -> ContextPlan:
+    async def fake_plan(request: Request, llm: Any, tracer: Any, **kw: Any) -> ContextPlan:
         return plans[0]
 
     monkeypatch.setattr(steps, "make_plan", fake_plan)

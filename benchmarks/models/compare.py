@@ -28,7 +28,7 @@ from typing import Any
 import llama_cpp
 
 from imagent.agent.evaluate import ExpressionError, evaluate
-from imagent.agent.plan import make_plan
+from imagent.agent.planning import make_plan
 from imagent.agent.trace import Tracer
 from imagent.backends.llm.base import Completion
 from imagent.backends.llm.local import LocalLLM, unload_models

@@ -1,5 +1,7 @@
 """Every judge passes the same suite: one verdict per item it applies to, ids kept."""
 
+from collections.abc import AsyncIterator
+
 import pytest
 from PIL import Image
 
@@ -7,12 +9,16 @@ from imagent import registry
 from imagent.backends.judge.base import Judge
 from imagent.core.types import ChecklistItem, GenerationSpec, ItemKind, TextBlock
 from imagent.settings import Settings
+from imagent.testing import ChatRequest
+
+from ..fake_openai import serving
 
 JUDGES = [
     "instruction",
     "fake/pass",
     "fake/fail",
     "fake/unsure",
+    "vlm/openai/gpt-4o-mini",  # against the local fake OpenAI server
     pytest.param("ocr", marks=pytest.mark.slow),
 ]
 ITEMS = [
@@ -26,9 +32,23 @@ SPEC = GenerationSpec(
 )
 
 
+def vision_model(request: ChatRequest) -> dict[str, object]:
+    """Says it cannot tell, for every item it is asked about."""
+    ids = [line[2:].split(":")[0] for line in request.text.splitlines() if line.startswith("- ")]
+    return {"verdicts": [{"item_id": i, "answer": "cannot_tell", "reason": "-"} for i in ids]}
+
+
 @pytest.fixture(params=JUDGES)
-def judge(request: pytest.FixtureRequest, settings: Settings) -> Judge:
-    return registry.resolve("judge", request.param, settings)
+async def judge(
+    request: pytest.FixtureRequest, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Judge]:
+    if not str(request.param).startswith("vlm/"):
+        yield registry.resolve("judge", request.param, settings)
+        return
+    with serving(monkeypatch, responder=vision_model):
+        judge = registry.resolve("judge", request.param, settings)
+        yield judge
+        await judge.aclose()
 
 
 async def test_one_verdict_per_applicable_item(judge: Judge) -> None:

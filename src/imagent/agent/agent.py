@@ -20,6 +20,7 @@ from imagent.agent.steps import STEP_HANDLERS, RunContext
 from imagent.agent.trace import EventCallback, Tracer, last_seq
 from imagent.backends.judge.base import Judge
 from imagent.backends.llm.base import LLM
+from imagent.backends.metering import metered
 from imagent.backends.renderer.base import Renderer
 from imagent.backends.retry import run_deadline
 from imagent.backends.search.base import Search
@@ -188,7 +189,9 @@ class Agent:
             Path(result.run_dir).mkdir(parents=True, exist_ok=True)
             tracer.write_to(Path(result.run_dir) / "trace.jsonl")
         try:
-            with run_deadline(result.request.options.deadline_s):
+            # Backends see the run's deadline (their retries stop at it) and report the
+            # model calls they make on their own (a VLM judge) to this run's usage.
+            with run_deadline(result.request.options.deadline_s), metered(tracer.model_call):
                 await self._steps(ctx, steps)
         except BaseException as exc:
             await self._stopped(ctx, exc)

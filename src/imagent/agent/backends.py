@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from imagent import registry
+from imagent.agent.judging import STEP as JUDGE_STEP
 from imagent.backends.base import Backend
 from imagent.backends.judge.base import Judge
 from imagent.backends.llm.base import LLM, Completion, Message
@@ -15,7 +16,7 @@ from imagent.core.errors import BudgetExceededError
 from imagent.core.types import Usage
 from imagent.memory.base import Memory
 from imagent.registry import NONE
-from imagent.settings import Settings
+from imagent.settings import Price, Settings
 
 NO_LLM = NONE
 
@@ -91,6 +92,9 @@ class BudgetedLLM(LLM):
     def id(self) -> str:
         return self.inner.id
 
+    def price(self) -> Price | None:
+        return self.inner.price()
+
     def cost_usd(self, completion: Completion) -> float:
         return self.inner.cost_usd(completion)
 
@@ -102,7 +106,10 @@ class BudgetedLLM(LLM):
         max_tokens: int = 512,
         temperature: float = 0.0,
     ) -> Completion:
-        if self.usage.llm_calls >= self.budget:
+        # A VLM judge's calls are counted in usage but bounded by candidates and rounds, not
+        # by this budget: judging one more candidate must not starve the planner.
+        spent = self.usage.llm_calls - self.usage.calls_by_step.get(JUDGE_STEP, 0)
+        if spent >= self.budget:
             raise BudgetExceededError(f"the run used its budget of {self.budget} model calls")
         return await self.inner.complete(
             messages, schema, max_tokens=max_tokens, temperature=temperature

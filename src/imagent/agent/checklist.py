@@ -35,6 +35,17 @@ def build_checklist(
     items = _shown_items(spec)
     if plan.subject:
         items.append(ChecklistItem(id="subject", question=f"Does the image show {plan.subject}?"))
+    shown = " ".join(block.text for block in spec.text).lower()
+    items += [
+        ChecklistItem(id=f"item{i}", question=f"Does the image show {item}?", kind=ItemKind.CONTENT)
+        for i, item in enumerate(plan.items, start=1)
+        if item.lower() not in shown
+    ]
+    items += [
+        ChecklistItem(id=f"detail{i}", question=f"Does the image show {detail}?")
+        for i, detail in enumerate(plan.details, start=1)
+    ]
+    items += plan.checklist
     if plan.style:
         items.append(
             ChecklistItem(

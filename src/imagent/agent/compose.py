@@ -38,6 +38,7 @@ def resolved_facts(gaps: list[Gap]) -> list[Fact]:
             span=g.span,
             value=g.resolution,
             source=g.evidence[0].source if g.evidence else EvidenceSource.REASONING,
+            visual=g.visual,
         )
         for g in gaps
         if g.status is GapStatus.RESOLVED and g.resolution
@@ -45,8 +46,36 @@ def resolved_facts(gaps: list[Gap]) -> list[Fact]:
 
 
 def _substitute(text: str, facts: list[Fact]) -> str:
+    """Text to show gets the value in place of the phrase: the image shows "391"."""
     for fact in facts:
         text = rules.replace_span(text, fact.span, fact.value)
+    return text
+
+
+def _drawable(blocks: list[TextBlock], gaps: list[Gap], tracer: Tracer) -> list[TextBlock]:
+    """Text to show, without any block that would print a question nobody answered
+    ("tomorrow's weather in Paris" with no search backend): no dangling phrase on the image."""
+    open_spans = [g.span for g in gaps if g.status is not GapStatus.RESOLVED and g.span]
+    kept = []
+    for block in blocks:
+        if any(rules.contains_span(block.text, span) for span in open_spans):
+            tracer.decision(STEP, f"not drawing {block.text!r}: it asks what nobody answered")
+            continue
+        kept.append(block)
+    return kept
+
+
+def annotate(text: str, facts: list[Fact]) -> str:
+    """The request keeps every word; each value goes beside the phrase it answers:
+    "a poster for tomorrow's weather in Paris (light rain, high of 14 C)"."""
+    for fact in facts:
+        found = rules.find_span(text, fact.span)
+        if found is None:
+            continue
+        note = fact.value if not fact.visual else f"{fact.value}: {fact.visual}"
+        if note.lower() in found.group(0).lower():
+            continue
+        text = f"{text[: found.end()]} ({note}){text[found.end() :]}"
     return text
 
 
@@ -72,6 +101,10 @@ def _instruction(
             template.fill("consistency_line", consistency=part.consistency)
             if part and part.consistency
             else ""
+        ),
+        items_line=template.fill("items_line", items=", ".join(spec.items)) if spec.items else "",
+        details_line=(
+            template.fill("details_line", details="; ".join(spec.details)) if spec.details else ""
         ),
         text_line=template.fill("text_line", texts=texts) if texts else "",
         style_line=f"Style: {spec.style}." if spec.style else "",
@@ -110,18 +143,21 @@ def compose_spec(
     For one task of several, `task` gives its own text and `part` how its prompt opens.
     """
     facts = resolved_facts(gaps)
-    brief = _substitute(request.prompt, facts)
-    blocks = task.text if task is not None else plan.text
+    brief = annotate(request.prompt, facts)
+    blocks = _drawable(task.text if task is not None else plan.text, gaps, tracer)
     spec = GenerationSpec(
         brief=brief,
-        subject=_substitute(plan.subject, facts),
+        subject=plan.subject,
         style=plan.style,
         text=[TextBlock(text=_substitute(b.text, facts), role=b.role) for b in blocks],
         facts=facts,
+        items=list(plan.items) if task is None else [],
+        details=list(plan.details) if task is None else [],
         panels=1 if task is not None else plan.panels,
         size=renderer.fit_size(request.size or DEFAULT_SIZE),
         seeds=[(seed + i) % 2**31 for i in range(min(request.n, renderer.max_candidates))],
         reference_images=list(request.images) if renderer.supports_reference_images else [],
+        mask=request.mask if renderer.supports_mask else None,
     )
     limit = renderer.max_prompt_chars
     prompt = _fit(brief, spec, "", limit, part)

@@ -1,14 +1,25 @@
 """Extractive grounding over untrusted text.
 
-A resolution is always words copied from a source: the best-matching sentence, or a shorter
-phrase the model points at that is verified to occur verbatim in that source. Sentences
-that address the agent ("ignore previous instructions…") are dropped before anything sees
-them, and the text never reaches a system prompt, so a source cannot steer the agent.
+Retrieved text is data. A resolution is always words copied from a source: the clause that
+best answers the question, or a shorter phrase the model points at that is verified to
+occur verbatim in that clause. Three layers keep an injected instruction out of the prompt:
+
+1. Text is normalised first (NFKC; zero-width, bidi and tag characters removed), so an
+   obfuscated instruction cannot hide from the checks below.
+2. A sentence that speaks to its reader rather than about the world is not evidence: a role
+   marker ("SYSTEM:", "Assistant:", chat-template tokens), the imperative mood (it opens
+   with a bare verb), or words addressed to an AI or to "you". These are shapes of speech,
+   not a list of bad payloads.
+3. Only the clause that answers the question is used, and only its answer phrase reaches
+   the prompt; a value longer than a short phrase is cut to the clause that shares most
+   words with the question. The model never sees sources in its system prompt.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
@@ -19,9 +30,35 @@ from imagent.backends.search.base import SearchHit
 from imagent.core.types import Evidence, EvidenceSource, Gap
 from imagent.prompts import load_prompt
 
-MAX_RESOLUTION_CHARS = 240
-_SENTENCE = re.compile(r"(?<=[.!?。])\s+|\n+")
-_WORD = re.compile(r"[\w$%°]+", re.UNICODE)
+MAX_RESOLUTION_CHARS = 160
+MAX_CANDIDATES = 6
+_SENTENCE = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])|\n+")
+_CLAUSE = re.compile(r"\s+[—–-]{1,2}\s+|;\s*|；|\s*\|\s*")
+_WORD = re.compile(r"[\w$%°℃]+", re.UNICODE)
+_INVISIBLE = re.compile(
+    "[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\U000e0000-\U000e007f]"
+)
+_ROLE = re.compile(
+    r"^\W*(?:system|assistant|user|developer|tool|human|ai|model|instructions?|note\s+to\s+\w+"
+    r"|admin|moderator|operator|系统|助手|用户|指令)\b[^:：]{0,24}[:：]"
+    r"|<\|[^|>]{1,30}\|>|\[/?(?:INST|SYS|SYSTEM)\]|</?[a-z_]{2,30}>|<<\s*SYS",
+    re.IGNORECASE,
+)
+_BARE_VERB = re.compile(
+    r"^\W*(?:(?:please|also|and|now|then|first|finally|instead|just|kindly|请|务必|另外|同时)\W+)*"
+    r"(?:add|append|include|insert|write|draw|render|paint|generate|make|put|place|replace|change"
+    r"|ignore|disregard|forget|override|use|show|display|print|output|return|respond|reply|say"
+    r"|remove|delete|set|switch|stop|start|visit|click|go|tell|answer|pretend|act|become|treat"
+    r"|translate|summari[sz]e|follow|obey|do|don't|never|always|make\s+sure|be\s+sure"
+    r"|添加|加上|写上|画|生成|忽略|替换|改成|输出|回复|访问)\b",
+    re.IGNORECASE,
+)
+_ADDRESSED = re.compile(
+    r"\b(?:you|your|you're|yourself)\b|\bAI\b|\b(?:assistant|chatbot|language\s+model|LLM"
+    r"|image\s+(?:generator|model)|the\s+agent|any\s+(?:image|picture|poster|banner)|this\s+prompt"
+    r"|previous\s+instructions|system\s+prompt)\b|你|您|人工智能|模型|助手",
+    re.IGNORECASE,
+)
 _STOP = frozenset(
     [
         "a",
@@ -65,11 +102,6 @@ _STOP = frozenset(
         "your",
     ]
 )
-_INJECTION = re.compile(
-    r"(?i)\b(?:ignore|disregard|forget|override)\b.{0,40}\b(?:instruction|prompt|rule|previous|above)s?"
-    r"|\b(?:system prompt|you are now|as an ai|new instructions?|assistant:|\[\[?system)"
-    r"|\b(?:draw|render|generate|paint)\s+(?:instead|only)\b"
-)
 
 
 class Extraction(BaseModel):
@@ -77,81 +109,146 @@ class Extraction(BaseModel):
     source: int = Field(default=0, ge=0, le=20)
 
 
-def is_instruction_like(text: str) -> bool:
-    """Whether `text` addresses the agent rather than stating a fact."""
-    return bool(_INJECTION.search(text))
+def clean(text: str) -> str:
+    """NFKC-normalised text without invisible characters."""
+    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+
+
+def speaks_to_the_reader(text: str) -> bool:
+    """Whether `text` addresses its reader (an instruction) rather than stating a fact."""
+    text = clean(text).strip()
+    return bool(_ROLE.search(text) or _BARE_VERB.search(text) or _ADDRESSED.search(text))
+
+
+is_instruction_like = speaks_to_the_reader  # the name earlier callers use
 
 
 def sentences(text: str) -> list[str]:
-    parts = (s.strip() for s in _SENTENCE.split(text))
-    return [s for s in parts if s and not is_instruction_like(s)]
+    """The factual sentences of `text`: cleaned, and without those that address the reader."""
+    parts = (s.strip() for s in _SENTENCE.split(clean(text)))
+    return [s for s in parts if s and not speaks_to_the_reader(s)]
 
 
-def _terms(text: str) -> set[str]:
-    return {w for w in (t.lower() for t in _WORD.findall(text)) if w not in _STOP and len(w) > 1}
+def terms(text: str) -> set[str]:
+    words = {w for w in (t.lower() for t in _WORD.findall(clean(text))) if len(w) > 1}
+    words = {w for w in words if w not in _STOP}
+    cjk = "".join(re.findall(r"[\u3400-\u9fff]", text))
+    return words | {cjk[i : i + 2] for i in range(len(cjk) - 1)}  # Chinese by character pairs
 
 
-def _overlap(query: set[str], passage: str) -> float:
-    terms = _terms(passage)
-    if not terms or not query:
+def overlap(query: set[str], passage: str) -> float:
+    found = terms(passage)
+    if not found or not query:
         return 0.0
-    return float(len(query & terms) / (len(query) ** 0.5 * len(terms) ** 0.25))
+    return float(len(query & found) / (len(query) ** 0.5 * len(found) ** 0.25))
 
 
 def best_passage(query: str, passages: list[str]) -> str | None:
-    """The passage sharing most terms with `query` (instruction-like ones excluded)."""
-    wanted = _terms(query)
+    """The passage sharing most terms with `query` (those addressing the reader excluded)."""
+    wanted = terms(query)
     scored = [
-        (_overlap(wanted, p), p) for p in passages if p.strip() and not is_instruction_like(p)
+        (overlap(wanted, p), p) for p in passages if p.strip() and not speaks_to_the_reader(p)
     ]
     scored = [(s, p) for s, p in scored if s > 0]
     return max(scored, key=lambda sp: sp[0])[1][:MAX_RESOLUTION_CHARS] if scored else None
 
 
-def _ranked_sentences(gap: Gap, hits: list[SearchHit]) -> list[tuple[float, str, SearchHit]]:
-    wanted = _terms(f"{gap.span} {gap.question}")
-    ranked = [
-        (_overlap(wanted, sentence), sentence, hit)
-        for hit in hits
-        for sentence in sentences(hit.text)
-    ]
-    return sorted((r for r in ranked if r[0] > 0), key=lambda r: -r[0])
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence that may answer the gap, the hit it came from, and how well it matches."""
+
+    score: float
+    sentence: str
+    hit: SearchHit
 
 
-def _evidence(hit: SearchHit, snippet: str) -> Evidence:
-    return Evidence(source=EvidenceSource.WEB, title=hit.title, url=hit.url, snippet=snippet)
+def candidates(gap: Gap, hits: list[SearchHit], fresh_first: bool) -> list[Candidate]:
+    """Answer-bearing sentences, best first. For a time-sensitive gap, among sentences that
+    match nearly as well as the best, the newest source comes first (a stale page loses)."""
+    wanted = terms(f"{gap.span} {gap.question} {' '.join(gap.queries)}")
+    found = [Candidate(overlap(wanted, s), s, hit) for hit in hits for s in sentences(hit.text)]
+    found = sorted((c for c in found if c.score > 0), key=lambda c: -c.score)
+    if fresh_first and found:
+        close = [c for c in found if c.score >= 0.6 * found[0].score]
+        rest = [c for c in found if c not in close]
+        close.sort(key=lambda c: (c.hit.date or "", c.score), reverse=True)
+        found = close + rest
+    return found[:MAX_CANDIDATES]
+
+
+def answer_clause(candidate: Candidate, gap: Gap) -> str:
+    """The part of a sentence that answers: the clause sharing most words with the question,
+    after a colon when the sentence names its topic first ("Paris tomorrow: light rain")."""
+    sentence = candidate.sentence.rstrip(" .。")
+    clauses = [c.strip() for c in _CLAUSE.split(sentence) if c.strip()]
+    wanted = terms(f"{gap.span} {gap.question}")
+    best = max(clauses, key=lambda c: overlap(wanted, c)) if clauses else sentence
+    head, colon, tail = best.partition(": ")
+    if colon and tail.strip() and terms(head) & wanted:
+        best = tail.strip()
+    return best[:MAX_RESOLUTION_CHARS]
+
+
+def _evidence(candidate: Candidate) -> Evidence:
+    hit = candidate.hit
+    return Evidence(
+        source=EvidenceSource.WEB,
+        title=clean(hit.title),
+        url=hit.url,
+        snippet=candidate.sentence,
+        date=hit.date,
+    )
 
 
 async def answer_from_hits(
-    gap: Gap, hits: list[SearchHit], llm: LLM | None, tracer: Tracer
+    gap: Gap, hits: list[SearchHit], llm: LLM | None, tracer: Tracer, *, fresh_first: bool = False
 ) -> tuple[str, Evidence] | None:
-    """A verbatim answer for `gap` from `hits`, with its evidence; None if nothing answers."""
-    ranked = _ranked_sentences(gap, hits)[:5]
+    """A verbatim answer for `gap` from `hits`, with its evidence; None if nothing answers.
+
+    The model is asked only when the evidence needs choosing: several sources answer and
+    they say different things."""
+    ranked = candidates(gap, hits, fresh_first)
     if not ranked:
         return None
-    _, best_sentence, best_hit = ranked[0]
-    if llm is not None:
+    best = ranked[0]
+    if llm is not None and _needs_choosing(ranked):
         phrase = await _model_phrase(gap, ranked, llm, tracer)
         if phrase is not None:
-            answer, sentence, hit = phrase
-            return answer, _evidence(hit, sentence)
-    return best_sentence[:MAX_RESOLUTION_CHARS], _evidence(best_hit, best_sentence)
+            answer, chosen = phrase
+            return answer, _evidence(chosen)
+    return answer_clause(best, gap), _evidence(best)
+
+
+def _needs_choosing(ranked: list[Candidate]) -> bool:
+    """Sources disagree: two close candidates from different pages with different words."""
+    if len(ranked) < 2:
+        return False
+    first, second = ranked[0], ranked[1]
+    different_page = (first.hit.url or first.hit.title) != (second.hit.url or second.hit.title)
+    return (
+        different_page and second.score >= 0.8 * first.score and first.sentence != second.sentence
+    )
 
 
 async def _model_phrase(
-    gap: Gap, ranked: list[tuple[float, str, SearchHit]], llm: LLM, tracer: Tracer
-) -> tuple[str, str, SearchHit] | None:
-    sources = "\n".join(f"[{i}] {sentence}" for i, (_, sentence, _) in enumerate(ranked))
+    gap: Gap, ranked: list[Candidate], llm: LLM, tracer: Tracer
+) -> tuple[str, Candidate] | None:
+    sources = "\n".join(
+        f"[{i}] ({c.hit.date or 'undated'}) {c.sentence}" for i, c in enumerate(ranked)
+    )
     messages = load_prompt("extract").messages(question=gap.question, sources=sources)
     picked = await complete_structured(llm, messages, Extraction, tracer=tracer, step="ground")
-    answer = picked.answer.strip()
+    answer = clean(picked.answer).strip()
     if not answer or picked.source >= len(ranked):
         return None
-    _, sentence, hit = ranked[picked.source]
-    if answer.lower() not in sentence.lower():
+    chosen = ranked[picked.source]
+    at = chosen.sentence.lower().find(answer.lower())
+    if at < 0 or speaks_to_the_reader(answer):
         tracer.decision(
-            "ground", f"{gap.id}: model answer {answer!r} is not in its source; kept the sentence"
+            "ground",
+            f"{gap.id}: the model's answer {answer!r} is not a phrase of its source; kept the "
+            "best-matching clause",
+            by="evidence",
         )
         return None
-    start = sentence.lower().index(answer.lower())
-    return sentence[start : start + len(answer)], sentence, hit
+    return chosen.sentence[at : at + len(answer)], chosen

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from pydantic import BaseModel, Field
 
@@ -21,7 +21,7 @@ from imagent.agent.evaluate import ExpressionError, evaluate, format_number
 from imagent.agent.structured import complete_structured
 from imagent.agent.trace import Tracer
 from imagent.backends.llm.base import LLM
-from imagent.backends.search.base import Search
+from imagent.backends.search.base import Search, SearchHit
 from imagent.core.errors import ImagentError
 from imagent.core.types import AskMode, Evidence, EvidenceSource, Gap, GapRoute, GapStatus, Request
 from imagent.memory.base import Memory
@@ -34,6 +34,15 @@ class ReasonProgram(BaseModel):
     expression: str = Field(max_length=200)
 
 
+class KnowledgeAnswer(BaseModel):
+    answer: str = Field(max_length=120)
+    why: str = Field(default="", max_length=200)
+    look: str = Field(default="", max_length=200)
+
+
+UNKNOWN = frozenset({"", "unknown", "not sure", "unsure", "n/a", "none", "不知道", "未知"})
+
+
 @dataclass
 class GroundContext:
     request: Request
@@ -42,12 +51,15 @@ class GroundContext:
     memory: Memory | None
     tracer: Tracer
     today: date
+    knowledge: bool = True  # whether the model may answer knowledge gaps from what it knows
+    warnings: list[str] = field(default_factory=list)  # for the user: e.g. a search outage
 
 
 async def ground_gaps(gaps: list[Gap], ctx: GroundContext) -> list[Gap]:
     """Resolve the open gaps concurrently; the others are returned as they are."""
     routes = {
         GapRoute.REASON: _reason,
+        GapRoute.KNOWLEDGE: _knowledge,
         GapRoute.SEARCH: _search,
         GapRoute.IMAGE_SEARCH: _search,
         GapRoute.MEMORY: _memory,
@@ -104,16 +116,84 @@ async def _reason(gap: Gap, ctx: GroundContext) -> Gap:
     return gap.model_copy(update={"status": GapStatus.UNRESOLVED})
 
 
+async def _knowledge(gap: Gap, ctx: GroundContext) -> Gap:
+    """General knowledge: the planner's answer if it gave one, else one focused question.
+    A model that is not sure leaves the gap unresolved rather than guess."""
+    if gap.proposed and gap.proposed.strip().lower() not in UNKNOWN:
+        return _resolved(gap, gap.proposed.strip(), gap.evidence or [_why(gap.proposed)])
+    if ctx.llm is None or not ctx.knowledge:
+        return gap.model_copy(update={"status": GapStatus.UNRESOLVED})
+    messages = load_prompt("knowledge").messages(request=ctx.request.prompt, question=gap.span)
+    found = await complete_structured(
+        ctx.llm, messages, KnowledgeAnswer, tracer=ctx.tracer, step=STEP, max_tokens=160
+    )
+    answer = found.answer.strip()
+    if answer.lower() in UNKNOWN:
+        return gap.model_copy(update={"status": GapStatus.UNRESOLVED})
+    resolved = _resolved(gap, answer, [_why(found.why or answer)])
+    return resolved.model_copy(update={"visual": found.look.strip()})
+
+
+def _why(text: str) -> Evidence:
+    return Evidence(source=EvidenceSource.REASONING, title="general knowledge", snippet=text)
+
+
 async def _search(gap: Gap, ctx: GroundContext) -> Gap:
+    """Look it up: the planner's queries (or the phrase, dated when it is time-sensitive),
+    the hits merged, the answer copied from the best clause of the freshest good source."""
     if ctx.search is None or not ctx.request.options.search:
         return gap.model_copy(update={"status": GapStatus.UNRESOLVED})
-    query = gap.span if len(gap.span) > 3 else gap.question
-    hits = await ctx.search.search(query, k=5)
-    found = await extract.answer_from_hits(gap, hits, ctx.llm, ctx.tracer)
+    queries = search_queries(gap, ctx.today)
+    outcomes = await asyncio.gather(*(ctx.search.lookup(q, k=5) for q in queries))
+    for warning in (w for outcome in outcomes for w in outcome.warnings):
+        ctx.warnings.append(warning)
+    hits = _merged([hit for outcome in outcomes for hit in outcome.hits])
+    fresh = time_sensitive(gap.span)
+    found = await extract.answer_from_hits(gap, hits, ctx.llm, ctx.tracer, fresh_first=fresh)
+    searched = gap.model_copy(update={"queries": queries})
     if found is None:
-        return gap.model_copy(update={"status": GapStatus.UNRESOLVED})
+        ctx.tracer.decision(
+            STEP,
+            f"{gap.id}: nothing in {len(hits)} results answers {gap.span!r} "
+            f"(searched {'; '.join(queries)})",
+            gap_id=gap.id,
+            by="evidence",
+        )
+        return searched.model_copy(update={"status": GapStatus.UNRESOLVED})
     value, evidence = found
-    return _resolved(gap, value, [evidence])
+    return _resolved(searched, value, [evidence])
+
+
+_TIME_WORDS = re.compile(
+    r"\b(?:today|tonight|tomorrow|yesterday|this\s+(?:week|weekend|month|year|season)"
+    r"|next\s+(?:week|weekend|month)|latest|current|newest|recent|upcoming|now|live)\b"
+    r"|今天|今晚|明天|昨天|本周|这周|周末|最新|最近|目前|现在",
+    re.IGNORECASE,
+)
+
+
+def time_sensitive(text: str) -> bool:
+    return bool(_TIME_WORDS.search(text))
+
+
+def search_queries(gap: Gap, today: date) -> list[str]:
+    """The planner's queries, else the gap's phrase; time-sensitive ones carry the date."""
+    queries = [q.strip() for q in gap.queries if q.strip()][:3] or [gap.span]
+    if not time_sensitive(gap.span):
+        return queries
+    day = today + timedelta(days=1) if re.search(r"tomorrow|明天", gap.span, re.I) else today
+    stamp = day.isoformat()
+    return [q if stamp in q else f"{q} {stamp}" for q in queries]
+
+
+def _merged(hits: list[SearchHit]) -> list[SearchHit]:
+    """Hits from several queries, each page once (the best-scored copy)."""
+    seen: dict[str, SearchHit] = {}
+    for hit in hits:
+        key = hit.url or f"{hit.title}|{hit.text[:80]}"
+        if key not in seen or hit.score > seen[key].score:
+            seen[key] = hit
+    return list(seen.values())
 
 
 async def _memory(gap: Gap, ctx: GroundContext) -> Gap:

@@ -16,10 +16,10 @@ from imagent.agent import backends as bk
 from imagent.agent.graph import render_graph
 from imagent.agent.ground import GroundContext, ground_gaps
 from imagent.agent.inputs import check_image
-from imagent.agent.plan import make_plan
+from imagent.agent.planning import make_plan
 from imagent.agent.tasks import build_tasks, page_task
 from imagent.agent.trace import Tracer
-from imagent.core.errors import StructuredOutputError
+from imagent.core.errors import BudgetExceededError, StructuredOutputError
 from imagent.core.types import GapRoute, GapStatus, Result, RunStatus
 from imagent.memory.base import MemoryEntry
 from imagent.runs.store import RunStore
@@ -50,9 +50,11 @@ class RunContext:
 
 
 async def load(ctx: RunContext) -> None:
-    for path in ctx.result.request.images:
-        width, height = check_image(path)
-        ctx.tracer.decision("load", f"reference image {path} ({width}x{height})")
+    request = ctx.result.request
+    named = [("reference image", source) for source in request.images]
+    for what, source in [*named, *([("mask", request.mask)] if request.mask else [])]:
+        image = await check_image(source, ctx.settings)
+        ctx.tracer.decision("load", f"{what} {image.label} ({image.width}x{image.height})")
     renderer = ctx.backends.renderer
     if ctx.result.request.images and not renderer.supports_reference_images:
         ctx.warn("load", f"{renderer.id} does not use reference images; they are ignored")
@@ -60,9 +62,12 @@ async def load(ctx: RunContext) -> None:
 
 async def plan(ctx: RunContext) -> None:
     result, tracer = ctx.result, ctx.tracer
+    tier = None if ctx.settings.planner_tier == "auto" else ctx.settings.planner_tier
     try:
-        result.plan = await make_plan(result.request, ctx.backends.llm, tracer, today=ctx.today)
-    except StructuredOutputError as exc:
+        result.plan = await make_plan(
+            result.request, ctx.backends.llm, tracer, today=ctx.today, tier=tier
+        )
+    except (StructuredOutputError, BudgetExceededError) as exc:
         tracer.warning("plan", f"planner answer unusable ({exc}); planning with rules")
         result.plan = await make_plan(result.request, None, tracer, today=ctx.today)
     result.gaps = list(result.plan.gaps)
@@ -79,6 +84,8 @@ async def ground(ctx: RunContext) -> None:
         today=ctx.today,
     )
     result.gaps = await ground_gaps(result.gaps, grounding)
+    for warning in grounding.warnings:
+        ctx.warn("ground", warning)
     for gap in result.gaps:
         if gap.status is GapStatus.UNRESOLVED:
             ctx.warn("ground", _unresolved_warning(gap.route, gap.span, ctx))

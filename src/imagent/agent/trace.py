@@ -227,6 +227,7 @@ class Tracer:
             output_tokens=completion.output_tokens,
             latency_s=round(completion.latency_s, 4),
             cost_usd=llm.cost_usd(completion),
+            cost_known=llm.price() is not None,
         )
         self.usage.add(call)
         self.emit(step, ModelCalled(call=call), f"{llm.id}: {call.output_tokens} tokens")

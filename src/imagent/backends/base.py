@@ -29,5 +29,11 @@ class Backend:
     async def aclose(self) -> None:
         """Release clients and files; the default has none."""
 
+    async def ping(self) -> str | None:
+        """Check that the backend answers (a hosted one: key, URL, model) with the cheapest
+        real call it has, and say what answered; None when there is nothing remote to check.
+        Used by `imagent doctor --ping`."""
+        return None
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.id}>"

@@ -309,10 +309,10 @@ def case_search(case: Case, settings: Settings) -> Search | None:
     """The case's own documents as its search corpus (None when it has none)."""
     if not case.documents:
         return None
-    from imagent.backends.search.fake import FakeSearch
+    from imagent.backends.search.local import LocalSearch
 
     documents = [d.model_dump() for d in case.documents]
-    return FakeSearch(documents=documents, settings=settings)  # type: ignore[arg-type]
+    return LocalSearch(documents=documents, settings=settings)
 
 
 async def _direct(case: Case, config: BenchConfig, shared: Shared, out: Path) -> _Made:

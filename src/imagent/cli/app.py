@@ -12,14 +12,17 @@ from typing import Annotated, Any, TypeVar
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 from imagent.agent.agent import Agent
 from imagent.cli import doctor as doctor_mod
 from imagent.cli.bench import bench_app
+from imagent.cli.kb import kb_app
 from imagent.cli.progress import Progress
 from imagent.cli.views import show_result, verdict_line
 from imagent.core.errors import ImagentError
 from imagent.core.types import AskMode, Request, Result, RunOptions
+from imagent.runs.redact import redact_text
 from imagent.runs.store import RunStore
 from imagent.settings import Settings
 
@@ -27,6 +30,7 @@ app = typer.Typer(no_args_is_help=True, help="imagent: a context-aware image age
 runs_app = typer.Typer(no_args_is_help=True, help="List, show and resume saved runs.")
 app.add_typer(runs_app, name="runs")
 app.add_typer(bench_app, name="bench")
+app.add_typer(kb_app, name="kb")
 console = Console()
 err = Console(stderr=True)
 T = TypeVar("T")
@@ -48,16 +52,34 @@ Verbose = Annotated[
 ]
 
 
+_chosen: dict[str, str | None] = {"profile": None}  # global options of this invocation
+
+
+@app.callback()
+def _global_options(
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile", help="Backend preset: qwen, openai or local (else IMAGENT_PROFILE)"
+        ),
+    ] = None,
+) -> None:
+    _chosen["profile"] = profile
+
+
 def _settings() -> Settings:
     try:
-        return Settings()
+        profile = _chosen["profile"]
+        return Settings(profile=profile) if profile else Settings()
     except ValidationError as exc:
         _fail(f"bad setting: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}")
         raise AssertionError from exc  # unreachable
 
 
 def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[red]error:[/red] {message}")
+    # Escaped: messages quote config sections ("[providers.openai]") and extras
+    # ("imagent[local]"). Redacted: a provider's message may echo what it was sent.
+    err.print(f"[red]error:[/red] {escape(redact_text(message))}")
     raise typer.Exit(code)
 
 
@@ -106,6 +128,9 @@ def generate(
     image: Annotated[
         list[str] | None, typer.Option("--image", "-i", help="Reference image")
     ] = None,
+    mask: Annotated[
+        str | None, typer.Option("--mask", help="Edit mask for the first --image (PNG)")
+    ] = None,
     max_rounds: Annotated[int | None, typer.Option("--max-rounds", help="Repair rounds")] = None,
     ask: Annotated[bool, typer.Option("--ask", help="Ask back instead of filling gaps")] = False,
     user: Annotated[str, typer.Option("--user", help="User id for memory")] = "default",
@@ -126,7 +151,7 @@ def generate(
     async def work() -> Result:
         request = _request(
             prompt, n=n, size=size, seed=seed, llm=llm, renderer=renderer, judges=judge,
-            images=image, user_id=user, session_id=session, options=options,
+            images=image, mask=mask, user_id=user, session_id=session, options=options,
         )  # fmt: skip
         with Progress(err, verbose=verbose) as progress:
             return await _agent(settings, search, progress).run(request)
@@ -205,9 +230,13 @@ def runs_resume(run_id: str, as_json: Json = False, verbose: Verbose = False) ->
 
 
 @app.command()
-def doctor() -> None:
+def doctor(
+    ping: Annotated[
+        bool, typer.Option("--ping", help="Also call each configured hosted backend once")
+    ] = False,
+) -> None:
     """Check the installation: extras, embedded model files, fonts, data folder."""
-    healthy = doctor_mod.report(console, _settings())
+    healthy = doctor_mod.report(console, _settings(), ping=ping)
     raise typer.Exit(0 if healthy else 1)
 
 

@@ -19,8 +19,8 @@ from rich.table import Table
 from imagent.bench.report import chart_png, compare_rows, report_markdown
 from imagent.bench.run import CASE_SEARCH, BenchConfig, CaseRecord, done_ids, run_cases
 from imagent.bench.scores import summarise
-from imagent.bench.suite import load_suite, resolve_suite, sha256_of
-from imagent.core.errors import ImagentError
+from imagent.bench.suite import Case, load_suite, resolve_suite, sha256_of
+from imagent.core.errors import ConfigError, ImagentError
 from imagent.settings import Settings
 
 bench_app = typer.Typer(no_args_is_help=True, help="Benchmark the agent on a suite of cases.")
@@ -61,6 +61,12 @@ def run(
     max_rounds: Annotated[int, typer.Option("--max-rounds", min=0, max=10)] = 1,
     concurrency: Annotated[int, typer.Option("--concurrency", "-c", min=1, max=64)] = 4,
     limit: Annotated[int | None, typer.Option("--limit", help="Only the first N cases")] = None,
+    only: Annotated[
+        str | None,
+        typer.Option(
+            "--only", help="Only these capabilities, subtasks or case ids (comma-separated)"
+        ),
+    ] = None,
     fresh: Annotated[
         bool, typer.Option("--fresh", help="Discard earlier results in --out")
     ] = False,
@@ -76,7 +82,7 @@ def run(
     settings = Settings()
     try:
         path = resolve_suite(suite)
-        cases = load_suite(path)[:limit] if limit else load_suite(path)
+        cases = select(load_suite(path), only, limit)
         config = BenchConfig(
             suite=path.stem,
             suite_sha256=sha256_of(path),
@@ -98,6 +104,16 @@ def run(
         return
     summary = write_outputs(out, config, records)
     _print_summary(summary, out)
+
+
+def select(cases: list[Case], only: str | None, limit: int | None) -> list[Case]:
+    """The cases named by `--only` (capabilities, subtasks or ids), then the first `limit`."""
+    if only:
+        wanted = {name.strip() for name in only.split(",") if name.strip()}
+        cases = [c for c in cases if wanted & {c.capability, c.subtask, c.id}]
+        if not cases:
+            raise ConfigError(f"--only {only!r} matches no case")
+    return cases[:limit] if limit else cases
 
 
 def _run_with_progress(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import platform
 import tempfile
 from typing import Any
@@ -10,12 +11,16 @@ from rich.console import Console
 from rich.table import Table
 
 from imagent import registry
+from imagent.backends.base import Backend
+from imagent.backends.retry import run_deadline
 from imagent.core.errors import ImagentError
 from imagent.settings import Settings
 
+PING_TIMEOUT_S = 30.0
 
-def _check(label: str, ok: bool, detail: str, table: Table) -> bool:
-    table.add_row(label, "[green]ok[/green]" if ok else "[red]missing[/red]", detail)
+
+def _check(label: str, ok: bool, detail: str, table: Table, failed: str = "missing") -> bool:
+    table.add_row(label, "[green]ok[/green]" if ok else f"[red]{failed}[/red]", detail)
     return ok
 
 
@@ -30,13 +35,17 @@ def _providers(table: Table) -> None:
                 _check(f"{kind}/{name}", False, f"{exc.name or exc}: {extra}", table)
 
 
-def _defaults(settings: Settings, table: Table) -> bool:
-    healthy = True
+def _configured(settings: Settings) -> list[tuple[Any, str]]:
     wanted: list[tuple[Any, str]] = [("llm", settings.llm), ("renderer", settings.renderer)]
     wanted += [("judge", judge) for judge in settings.judges]
-    for kind, backend_id in wanted:
-        if backend_id == "none":
-            continue
+    if settings.search:
+        wanted.append(("search", settings.search))
+    return [(kind, backend_id) for kind, backend_id in wanted if backend_id != "none"]
+
+
+def _defaults(settings: Settings, table: Table) -> bool:
+    healthy = True
+    for kind, backend_id in _configured(settings):
         try:
             registry.resolve(kind, backend_id, settings)
             _check(f"default {kind}", True, backend_id, table)
@@ -61,8 +70,39 @@ def _models(settings: Settings, table: Table) -> None:
         _check(f"model {model.name}", True, f"{model.size_bytes / 1e9:.2f} GB, {where}", table)
 
 
-def report(console: Console, settings: Settings) -> bool:
-    """Print the checks; True when the default backends can run."""
+async def _ping_one(backend: Backend) -> tuple[bool, str]:
+    try:
+        with run_deadline(PING_TIMEOUT_S):
+            answer = await backend.ping()
+    except ImagentError as exc:
+        return False, str(exc)
+    finally:
+        await backend.aclose()
+    return True, answer or "nothing remote to check"
+
+
+async def _ping_all(settings: Settings) -> list[tuple[str, bool, str]]:
+    """One real call to each configured backend that has something remote to check."""
+    built: list[tuple[str, Backend]] = []
+    for kind, backend_id in _configured(settings):
+        try:
+            built.append((f"{kind} {backend_id}", registry.resolve(kind, backend_id, settings)))
+        except ImagentError:
+            continue  # already reported as a default that cannot be built
+    answers = await asyncio.gather(*(_ping_one(backend) for _, backend in built))
+    return [(label, ok, detail) for (label, _), (ok, detail) in zip(built, answers, strict=True)]
+
+
+def _pings(settings: Settings, table: Table) -> bool:
+    healthy = True
+    for label, ok, detail in asyncio.run(_ping_all(settings)):
+        healthy = _check(f"ping {label}", ok, detail, table, "failed") and healthy
+    return healthy
+
+
+def report(console: Console, settings: Settings, *, ping: bool = False) -> bool:
+    """Print the checks; True when the default backends can run. `ping` also calls each
+    configured hosted backend once (a real, tiny request: it may cost a fraction of a cent)."""
     table = Table(title="imagent doctor")
     for column in ("check", "status", "detail"):
         table.add_column(column)
@@ -77,6 +117,8 @@ def report(console: Console, settings: Settings) -> bool:
     _providers(table)
     _models(settings, table)
     healthy = _defaults(settings, table) and home_ok
+    if ping:
+        healthy = _pings(settings, table) and healthy
     console.print(table)
     console.print("[green]ready[/green]" if healthy else "[red]not ready: see above[/red]")
     return healthy

@@ -75,8 +75,11 @@ def tasks_table(result: Result) -> Table:
 def usage_line(result: Result) -> str:
     usage = result.usage
     total = sum(result.timings_s.values())
+    unpriced = (
+        f" (+ {usage.unpriced_calls} calls with no known price)" if usage.unpriced_calls else ""
+    )
     return (
-        f"{usage.llm_calls} LLM calls, {usage.tokens} tokens, ${usage.cost_usd:.4f}, "
+        f"{usage.llm_calls} LLM calls, {usage.tokens} tokens, ${usage.cost_usd:.4f}{unpriced}, "
         f"{total:.2f} s ({', '.join(f'{k} {v:.2f}' for k, v in result.timings_s.items())})"
     )
 

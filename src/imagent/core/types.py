@@ -7,6 +7,7 @@ every candidate with its verdicts, and the cost.
 
 from __future__ import annotations
 
+import base64
 import re
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -31,6 +32,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _data_url(data: bytes) -> str:
+    return "data:application/octet-stream;base64," + base64.b64encode(data).decode("ascii")
+
+
 class Record(BaseModel):
     """Base for all records: unknown fields are errors, not silently dropped."""
 
@@ -39,7 +44,8 @@ class Record(BaseModel):
 
 class GapRoute(StrEnum):
     NONE = "none"
-    REASON = "reason"
+    REASON = "reason"  # a number to compute: the model writes a program, code computes it
+    KNOWLEDGE = "knowledge"  # a fact general knowledge answers, with a one-line justification
     SEARCH = "search"
     IMAGE_SEARCH = "image_search"
     MEMORY = "memory"
@@ -104,6 +110,9 @@ class Gap(Record):
     span: str = ""  # the phrase of the request this gap stands for ("the result of 17 x 23")
     expression: str | None = None  # program for the `reason` route, computed by a safe evaluator
     unit: str = ""  # "$" when the computed value is money
+    queries: list[str] = Field(default_factory=list)  # what the `search` route looks up
+    proposed: str | None = None  # a planner's answer, to be checked before it is used
+    visual: str = ""  # what the picture must show because of the answer ("a red maple leaf")
     status: GapStatus = GapStatus.OPEN
     resolution: str | None = None
     evidence: list[Evidence] = Field(default_factory=list)
@@ -167,7 +176,9 @@ class Request(Record):
     """What the user asked for."""
 
     prompt: str
-    images: list[str] = Field(default_factory=list)  # paths of reference / edit-source images
+    # reference / edit-source images: paths, http(s) URLs or data URLs (bytes become data URLs)
+    images: list[str] = Field(default_factory=list)
+    mask: str | None = None  # transparent where the first image may change (edit renderers)
     user_id: str = "default"
     session_id: str | None = None
     n: int = Field(default=1, ge=1, le=MAX_CANDIDATES)
@@ -198,6 +209,13 @@ class Request(Record):
         if isinstance(value, str | tuple):
             return Size.parse(value)
         return value
+
+    @field_validator("images", "mask", mode="before")
+    @classmethod
+    def _bytes_as_data_urls(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [_data_url(v) if isinstance(v, bytes) else v for v in value]
+        return _data_url(value) if isinstance(value, bytes) else value
 
 
 class TextBlock(Record):
@@ -233,9 +251,14 @@ class ContextPlan(Record):
     gaps: list[Gap] = Field(default_factory=list)
     checklist: list[ChecklistItem] = Field(default_factory=list)
     panels: int = Field(default=1, ge=1, le=12)  # cells drawn within one image
+    items: list[str] = Field(default_factory=list)  # members of a group the request names
+    details: list[str] = Field(default_factory=list)  # what the request implies but never says
     tasks: list[PlannedTask] = Field(default_factory=list, max_length=12)
     consistency: str = ""
     seed_policy: Literal["shared", "distinct"] = "shared"
+    tier: str = (
+        "small"  # which planner wrote it: "small" (short schema + rules), "capable", "rules"
+    )
     decided_by: str = "llm"
 
 
@@ -246,6 +269,7 @@ class Fact(Record):
     span: str
     value: str
     source: EvidenceSource
+    visual: str = ""  # what the picture must show because of the value
 
 
 class GenerationSpec(Record):
@@ -258,10 +282,13 @@ class GenerationSpec(Record):
     style: str = ""
     text: list[TextBlock] = Field(default_factory=list)
     facts: list[Fact] = Field(default_factory=list)
+    items: list[str] = Field(default_factory=list)  # members of a group to show, in order
+    details: list[str] = Field(default_factory=list)  # implied facts the picture must get right
     panels: int = 1
     size: Size = Field(default_factory=lambda: Size(width=1024, height=1024))
     seeds: list[int] = Field(default_factory=lambda: [0])
     reference_images: list[str] = Field(default_factory=list)
+    mask: str | None = None
 
 
 class Candidate(Record):
@@ -297,6 +324,7 @@ class ModelCall(Record):
     output_tokens: int = 0
     latency_s: float = 0.0
     cost_usd: float = 0.0
+    cost_known: bool = True  # False: the model has no known price; cost_usd is 0, not "free"
 
 
 class Usage(Record):
@@ -306,6 +334,8 @@ class Usage(Record):
     input_tokens: int = 0
     output_tokens: int = 0
     llm_cost_usd: float = 0.0
+    unpriced_calls: int = 0  # calls to models without a known price (not in llm_cost_usd)
+    calls: list[ModelCall] = Field(default_factory=list)  # every model call, in order
     renders: int = 0  # images rendered (candidates), every round
     render_cost_usd: float = 0.0
     calls_by_step: dict[str, int] = Field(default_factory=dict)
@@ -315,6 +345,9 @@ class Usage(Record):
         self.input_tokens += call.input_tokens
         self.output_tokens += call.output_tokens
         self.llm_cost_usd += call.cost_usd
+        if not call.cost_known:
+            self.unpriced_calls += 1
+        self.calls.append(call)
         self.calls_by_step[call.step] = self.calls_by_step.get(call.step, 0) + 1
 
     @model_validator(mode="before")

@@ -6,7 +6,9 @@ from abc import ABC, abstractmethod
 from typing import Any, ClassVar, Literal, NotRequired, TypedDict
 
 from imagent.backends.base import Backend
+from imagent.backends.pricing import token_cost_usd
 from imagent.core.types import Record
+from imagent.settings import Price
 
 Tier = Literal["small", "capable"]
 
@@ -73,8 +75,16 @@ class LLM(Backend, ABC):
     ) -> Completion:
         """Answer `messages`; with a schema the answer text is JSON for it."""
 
+    def price(self) -> Price | None:
+        """What this model costs per million tokens; None when its price is unknown (its
+        calls then count as unpriced, not as free)."""
+        return Price(
+            input_per_mtok=self.usd_per_million_input, output_per_mtok=self.usd_per_million_output
+        )
+
     def cost_usd(self, completion: Completion) -> float:
-        return (
-            completion.input_tokens * self.usd_per_million_input
-            + completion.output_tokens * self.usd_per_million_output
-        ) / 1_000_000
+        """USD for one call; 0 when the price is unknown."""
+        price = self.price()
+        if price is None:
+            return 0.0
+        return token_cost_usd(price, completion.input_tokens, completion.output_tokens)

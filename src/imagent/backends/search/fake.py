@@ -12,10 +12,13 @@ from imagent.core.errors import ConfigError
 from imagent.settings import Settings
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+")
 
 
 def _terms(text: str) -> set[str]:
-    return {w.lower() for w in _WORD.findall(text) if len(w) > 1}
+    """Words of two or more characters; unspaced CJK text as its character pairs."""
+    words = {w.lower() for w in _WORD.findall(_CJK.sub(" ", text)) if len(w) > 1}
+    return words | {run[i : i + 2] for run in _CJK.findall(text) for i in range(len(run) - 1)}
 
 
 class FakeSearch(Search):
@@ -54,5 +57,6 @@ class FakeSearch(Search):
         for doc in self.documents:
             overlap = len(wanted & _terms(f"{doc.title} {doc.text}"))
             if overlap:
-                scored.append(doc.model_copy(update={"score": overlap / max(1, len(wanted))}))
+                score = overlap / max(1, len(wanted))
+                scored.append(doc.model_copy(update={"score": score, "provider": self.id}))
         return sorted(scored, key=lambda d: -d.score)[:k]

@@ -7,12 +7,15 @@ a word only when the word alone is wider than the measure.
 from __future__ import annotations
 
 import io
+import re
 import threading
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib.resources import files
 
 from PIL import ImageFont
+
+from imagent.backends.renderer.layout.scripts import CJK_FACES, cjk_font_path, font_for
 
 FONT_FILES = {
     "sans": "DejaVuSans.ttf",
@@ -31,13 +34,17 @@ def _font_bytes(name: str) -> bytes:
 
 
 def load_font(name: str, size: int) -> Font:
-    """A shipped font (`sans`, `sans-bold`, `serif-bold`) at a pixel size, cached per thread."""
+    """A font at a pixel size, cached per thread: a shipped one (`sans`, `sans-bold`,
+    `serif-bold`) or a face of Noto Sans CJK (`cjk-sc`, `cjk-tc`, `cjk-jp`, `cjk-kr`)."""
     fonts: dict[tuple[str, int], Font] | None = getattr(_per_thread, "fonts", None)
     if fonts is None or len(fonts) > 512:
         fonts = _per_thread.fonts = {}
     key = (name, max(1, size))
     if key not in fonts:
-        fonts[key] = ImageFont.truetype(io.BytesIO(_font_bytes(name)), key[1])
+        if name in CJK_FACES:
+            fonts[key] = ImageFont.truetype(str(cjk_font_path()), key[1], index=CJK_FACES[name])
+        else:
+            fonts[key] = ImageFont.truetype(io.BytesIO(_font_bytes(name)), key[1])
     return fonts[key]
 
 
@@ -72,11 +79,21 @@ def _break_word(word: str, font: Font, measure: float) -> list[str]:
     return [*pieces, current]
 
 
+# A word, or one CJK character with the punctuation that may not start a line after it.
+_TOKEN = re.compile(
+    r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\u3040-\u30ff][、。，．！？：；）」』】〉》…ー・%％]*"
+    r"|[^\s\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\u3040-\u30ff]+"
+)
+
+
 def _wrap_paragraph(paragraph: str, font: Font, measure: float) -> tuple[list[str], bool]:
+    """Greedy wrap at spaces, and between any two CJK characters (which have no spaces)."""
     lines: list[str] = []
     current, broken = "", False
-    for word in paragraph.split():
-        candidate = f"{current} {word}" if current else word
+    for match in _TOKEN.finditer(paragraph):
+        word = match.group(0)
+        spaced = bool(current) and paragraph[match.start() - 1 : match.start()].isspace()
+        candidate = f"{current} {word}" if spaced else current + word
         if not current or font.getlength(candidate) <= measure:
             current = candidate
         else:
@@ -118,6 +135,7 @@ def set_text(
     single_line: bool = False,
 ) -> Typeset:
     """Set `text` at `size`, wrapped to `measure` pixels (or only at newlines if single_line)."""
+    font_name = font_for(text, font_name)
     font = load_font(font_name, size)
     if single_line:
         lines, broken = [line.strip() for line in text.strip().split("\n")], False

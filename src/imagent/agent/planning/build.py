@@ -1,0 +1,89 @@
+"""The ContextPlan from the rules' reading, the model's reading and the weighed gaps: the
+text to show (the user's words, never rewritten), enumerated items, implied details, and
+one task per image for a request of several."""
+
+from __future__ import annotations
+
+import re
+
+from imagent.agent import rules
+from imagent.agent.planning.model_reading import ModelReading
+from imagent.agent.planning.reading import RequestReading
+from imagent.agent.trace import Tracer
+from imagent.core.types import Gap, GapRoute, PlannedTask, TextBlock
+
+STEP = "plan"
+_SHOWN_BEFORE = re.compile(
+    r"(?:showing|shows|displaying|that\s+(?:reads|says|shows)|saying|reading|with\s+the\s+(?:text"
+    r"|words|number|answer)|labell?ed\s+with|titled|written|writes?|write|with|print|printed"
+    r"|displays?|put|puts|mark(?:ed)?|tell(?:s|ing)?|say|写着|写上|写出|标出|标上|写|显示|标注|插出)"
+    r"\s*(?:only\s+|just\s+|out\s+)?$",
+    re.IGNORECASE,
+)
+_LABELS = re.compile(
+    r"\blabel(?:l?ed|s|ling)?\b|\bnamed\b|\bwith\s+(?:their|its|the)\s+names\b|标出|标注|标上|写上名字"
+    r"|写出|写着|名称",
+    re.IGNORECASE,
+)
+
+
+def text_blocks(
+    reading: RequestReading, gaps: list[Gap], model: ModelReading, tracer: Tracer
+) -> list[TextBlock]:
+    """What the image must show as text, in the order the request says it."""
+    texts = [shown.text for shown in reading.shown]
+    for gap in gaps:
+        if _asked_to_show(reading.prompt, gap) and not _covered(gap.span, texts):
+            texts.append(gap.span)
+    for text in model.text:
+        if not _covered(text, texts) and rules.contains_span(reading.prompt, text):
+            texts.append(text)
+        elif not _covered(text, texts):
+            tracer.decision(
+                STEP, f"model text {text!r} is not in the request; not shown", by="rules"
+            )
+    blocks = [TextBlock(text=t, role="headline" if i == 0 else "body") for i, t in enumerate(texts)]
+    if model.items and _LABELS.search(reading.prompt):
+        blocks += [TextBlock(text=item, role="label") for item in model.items if item]
+    return blocks
+
+
+def _asked_to_show(prompt: str, gap: Gap) -> bool:
+    """A value the request asks to see: "showing the result of …", and "a poster for
+    tomorrow's weather" (a looked-up or worked-out value the image is for)."""
+    found = rules.find_span(prompt, gap.span)
+    if found is None:
+        return False
+    before = prompt[max(0, found.start() - 40) : found.start()]
+    if _SHOWN_BEFORE.search(before):
+        return True
+    about = gap.route in (GapRoute.SEARCH, GapRoute.REASON)
+    return about and bool(re.search(r"\b(?:for|of|about)\s*$", before, re.IGNORECASE))
+
+
+def _covered(text: str, texts: list[str]) -> bool:
+    low = text.lower()
+    return any(low in t.lower() or t.lower() in low for t in texts)
+
+
+def planned_tasks(reading: RequestReading, model: ModelReading) -> list[PlannedTask]:
+    """One task per image when the request asks for several, each with its beat."""
+    if reading.images is None:
+        return []
+    count, noun = reading.images.count, reading.images.noun
+    beats = [b for b in model.beats if b.strip()][:count]
+    texts = model.beat_texts[:count]
+    tasks = []
+    for index in range(count):
+        beat = beats[index] if index < len(beats) else ""
+        text = texts[index] if index < len(texts) else []
+        tasks.append(
+            PlannedTask(
+                id=f"p{index + 1}",
+                title=f"{noun.capitalize()} {index + 1} of {count}",
+                role="panel" if reading.images.role == "panel" else "image",
+                brief=beat,
+                text=[TextBlock(text=t, role="body") for t in text if t.strip()],
+            )
+        )
+    return tasks

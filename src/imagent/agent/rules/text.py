@@ -1,0 +1,150 @@
+"""The text a request wants shown, and the parts of it that are the user's own words.
+
+Text the user wants shown is never rewritten: quoted text, and unquoted text after
+says / reads / saying / labelled / titled (写着, 写有, 标题, 「…」, “…”), and listed items
+with prices. A number inside such text ("OPEN 24/7", "1 + 1 = 2", "Q3 Results: revenue grew
+12%") is the user's wording, not arithmetic; only a phrase that refers to a value without
+giving it ("saying the result of 17 x 23") is a gap.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from imagent.agent.rules.spans import CUE
+
+_QUOTES = re.compile(
+    r"\"([^\"]{1,300})\"|“([^”]{1,300})”|«([^»]{1,300})»|「([^」]{1,300})」|『([^』]{1,300})』"
+    r"|‘([^’]{1,300})’|(?<![\w])'([^'\n]{1,300})'(?![\w])"
+)
+_SHOW_CUE = re.compile(
+    r"\b(?:that\s+|which\s+)?(?:says|saying|reads"
+    r"|with\s+the\s+(?:text|words|caption|slogan|message|title|headline)"
+    r"|(?:text|caption|slogan|message|headline|title|tagline)\s*(?::|=|is)"
+    r"|titled|entitled|labell?ed|captioned|spelling(?:\s+out)?|printed\s+with|written\s+on\s+it"
+    r"|inscribed(?:\s+with)?)\s*:?\s+",
+    re.IGNORECASE,
+)
+_ZH_SHOW_CUE = re.compile(
+    r"(?:上面写着|上面写有|上面印着|写着|写有|写上|上面写|印着|印有|标题是|标题为|题为|标语是|内容是"
+    r"|文字是)[:：]?"
+)
+_ENUMERATION = re.compile(
+    r"^(?:with\s+)?(?:the|its|their|each|every|all|his|her|our|my)\b", re.IGNORECASE
+)
+# Where unquoted shown text ends: punctuation, or a phrase about how it looks or where it goes.
+_VISUAL = (
+    r"(?:red|orange|yellow|green|blue|purple|violet|pink|white|black|grey|gray|gold|golden"
+    r"|silver|neon|bold|italic|cursive|script|serif|sans|letters?|lettering|font|type|ink"
+    r"|chalk|marker|crayon|capitals|caps|uppercase|lowercase|big|large|small|tiny|huge"
+    r"|glowing|handwriting|handwritten|calligraphy|the\s+(?:top|bottom|middle|centre|center"
+    r"|corner|window|front|back|background|sky)|a\s+\w+\s+(?:background|banner|ribbon|font))"
+)
+_SHOWN_END = re.compile(
+    rf"(?:[,;!?。，；！？\n]|\.(?=\s|$)|\s+-\s+|\s+—\s+|\s+(?:in|on|with|using|at|across|above|below|under"
+    rf"|over|along|hanging|written|drawn|painted|printed)\s+(?:\w+\s+){{0,2}}?{_VISUAL}\b)",
+    re.IGNORECASE,
+)
+_PRICE_ITEM = re.compile(
+    r"(?P<item>[A-Za-z][A-Za-z' -]{0,30}?)\s*(?:[:=-]\s*|\s)(?P<price>[$€£¥]\s?\d+(?:[.,]\d{1,2})?)",
+)
+_OFFER = re.compile(
+    r"\bbuy\s+\w+\s*,?\s*get\s+\w+(?:\s+free)?|\b\w+\s+for\s+the\s+price\s+of\s+\w+"
+    r"|买\S{1,2}送\S{1,2}|\b24\s*/\s*7\b|\b\d{1,2}\s*/\s*7\b",
+    re.IGNORECASE,
+)
+_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\s*(?:am|pm)?\b|\b\d{1,2}\s*(?:am|pm|o'clock)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A piece of text the request wants drawn, where it is, and how it was found."""
+
+    text: str
+    start: int
+    end: int
+    how: str  # "quoted", "cue", "price list"
+
+
+def quoted_text(prompt: str) -> list[str]:
+    """Literal text the request quotes: "OPEN", “Sale”, 「新年快乐」."""
+    return [t.text for t in quoted(prompt)]
+
+
+def quoted(prompt: str) -> list[Shown]:
+    found = []
+    for match in _QUOTES.finditer(prompt):
+        group = next(i for i, g in enumerate(match.groups(), start=1) if g)
+        found.append(Shown(match.group(group), match.start(group), match.end(group), "quoted"))
+    return found
+
+
+def _after_cue(prompt: str, start: int) -> Shown | None:
+    """The unquoted text from `start` to where it ends."""
+    rest = prompt[start:]
+    if rest.lstrip()[:1] in "\"“«「『‘'":
+        return None  # quoted: read as quoted text
+    end = _SHOWN_END.search(rest)
+    body = rest[: end.start()] if end else rest
+    body = body.strip()
+    if not body or len(body) > 120:
+        return None
+    lead = len(rest) - len(rest.lstrip())
+    return Shown(body, start + lead, start + lead + len(body), "cue")
+
+
+def cued(prompt: str) -> list[Shown]:
+    """Unquoted text after a cue: "a card saying we love you", "写着新年快乐"."""
+    found = []
+    for match in [*_SHOW_CUE.finditer(prompt), *_ZH_SHOW_CUE.finditer(prompt)]:
+        shown = _after_cue(prompt, match.end())
+        labels = match.group(0).lower().startswith(("label", "caption"))
+        if shown is None or (labels and _ENUMERATION.match(shown.text)):
+            continue  # "labelled with the parts of a flower" names what to label, not the text
+        found.append(shown)
+    return found
+
+
+def price_list(prompt: str) -> list[Shown]:
+    """Items listed with prices ("coffee $3, tea $2.50, bagel $4"), when there are two or more."""
+    items = [
+        Shown(
+            f"{m['item'].strip()} {m['price'].replace(' ', '')}", m.start(), m.end(), "price list"
+        )
+        for m in _PRICE_ITEM.finditer(prompt)
+        if m["item"].strip().lower() not in ("a", "an", "the", "for", "at", "is", "and")
+    ]
+    return items if len(items) >= 2 else []
+
+
+def shown_text(prompt: str) -> list[Shown]:
+    """Everything the request wants shown, in order, without duplicates or overlaps."""
+    pieces = sorted([*quoted(prompt), *cued(prompt), *price_list(prompt)], key=lambda s: s.start)
+    kept: list[Shown] = []
+    for piece in pieces:
+        if any(piece.start < k.end and k.start < piece.end for k in kept):
+            continue
+        kept.append(piece)
+    return kept
+
+
+def refers_to_a_value(text: str) -> bool:
+    """Whether shown text names a value without giving it ("the result of 17 x 23")."""
+    return bool(re.search(CUE, text, re.IGNORECASE)) or bool(
+        re.search(
+            r"\bhow\s+(?:old|many|much|far|long|tall)\b|多少|几岁|几|结果|答案|周长|面积|总价"
+            r"|合计|总共|总计|等于",
+            text,
+            re.IGNORECASE,
+        )
+    )
+
+
+def protected_ranges(prompt: str) -> list[tuple[int, int]]:
+    """Where a number is the user's own wording, not something to compute: shown text that
+    gives its value, offers, times, and titles."""
+    ranges = [(s.start, s.end) for s in shown_text(prompt) if not refers_to_a_value(s.text)]
+    ranges += [(m.start(), m.end()) for m in _OFFER.finditer(prompt)]
+    ranges += [(m.start(), m.end()) for m in _TIME.finditer(prompt)]
+    return ranges
