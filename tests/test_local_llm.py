@@ -465,3 +465,34 @@ async def test_default_model_answers_schema_constrained_json(
     assert completion.input_tokens > 10 and completion.output_tokens > 0
     assert completion.latency_s > 0
     assert capfd.readouterr() == ("", "")  # llama.cpp printed nothing
+
+
+def test_doctor_shows_saved_prompt_heads_and_old_copies(
+    tiny: ModelSpec, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rich.console import Console
+
+    from imagent.cli import doctor
+
+    settings = Settings(home=tmp_path / "home", model_dir=tmp_path / "models", llm="none")
+    monkeypatch.setattr(model_files, "CATALOGUE", {"tiny": tiny})
+    heads = model_files.prefix_cache_dir(settings)
+    heads.mkdir(parents=True)
+    (heads / "k-t.kvstate").write_bytes(b"x" * 3_000_000)
+    old = settings.home / "models" / "tiny.gguf"  # where an older imagent assembled it
+    old.parent.mkdir(parents=True)
+    old.write_bytes(b"GGUF")
+    console = Console(record=True, width=400)
+    doctor.report(console, settings)
+    rows = {
+        line.split("│")[1].strip(): line
+        for line in console.export_text().splitlines()
+        if "│" in line
+    }
+    assert "ok" in rows["saved prompt heads"]
+    assert f"1, 3 of 512 MB, at {heads}" in rows["saved prompt heads"]
+    assert f"{old} is no longer used" in rows["old model copy"]
+    off = settings.model_copy(update={"llm_prefix_cache_mb": 0})
+    console = Console(record=True, width=400)
+    doctor.report(console, off)
+    assert "off (IMAGENT_LLM_PREFIX_CACHE_MB=0)" in console.export_text()

@@ -4,13 +4,11 @@ llama.cpp round trip is in test_local_llm.py (`slow`)."""
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -250,6 +248,29 @@ COLOUR = {
     "required": ["colour"],
 }
 
+THINGS_SYSTEM = (
+    "List the things a request describes and their colours. Answer with JSON only, as "
+    '{"things": [{"name": "...", "colour": "..."}]}.'
+)
+THINGS = {
+    "type": "object",
+    "properties": {
+        "things": {
+            "type": "array",
+            "maxItems": 2,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string", "maxLength": 20},
+                    "colour": {"enum": ["Red", "Green", "Blue", "Other"]},
+                },
+                "required": ["name", "colour"],
+            },
+        }
+    },
+    "required": ["things"],
+}
+
 
 def ask(request: str, system: str = SYSTEM) -> list[Any]:
     return [{"role": "system", "content": system}, {"role": "user", "content": request}]
@@ -266,43 +287,54 @@ def empty_prefix_cache(tmp_path: Path, default_model: Path) -> Path:
 
 
 @pytest.fixture
-def new_process(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
-    """Forget every loaded model, as a new process starts; the shared ones come back after."""
-    from imagent.backends.llm import local
+async def shared(default_model: Path) -> Any:
+    """The default model's `LocalLLM`, loaded once for every test that needs it."""
+    from imagent.backends.llm.local import LocalLLM
 
-    def start() -> None:
-        monkeypatch.setattr(local, "_MODELS", {})
-        gc.collect()  # free the previous context's memory before loading another
+    llm = LocalLLM("", Settings(model_dir=default_model.parent))
+    await llm.load()
+    assert llm._loaded is not None
+    return llm._loaded
 
-    start()
-    return start
+
+def answer(llama: Any, messages: list[Any]) -> str:
+    response = llama.create_chat_completion(
+        messages=messages,
+        max_tokens=16,
+        temperature=0.0,
+        response_format={"type": "json_object", "schema": COLOUR},
+    )
+    return str(response["choices"][0]["message"]["content"])
 
 
 @pytest.mark.slow
 async def test_a_new_process_restores_the_prompt_head_and_answers_alike(
-    empty_prefix_cache: Path, new_process: Callable[[], None]
+    shared: Any, empty_prefix_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """One process evaluates the head and saves it; a new one (a second context, loaded the
+    way `imagent plan` loads it) restores it and evaluates only the request."""
     import llama_cpp
 
-    from imagent.backends.llm.kv_reuse import forget
-    from imagent.backends.llm.local import LocalLLM
+    from imagent.backends.llm import local
+    from imagent.backends.llm.kv_reuse import PrefixReuse, forget
+    from imagent.backends.llm.model_files import DEFAULT_MODEL, get_spec, prefix_cache_dir
 
     settings = Settings(model_dir=empty_prefix_cache)
-    llm = LocalLLM("", settings)
-    await llm.complete(ask("a lemon"), COLOUR, max_tokens=16)
-    first = llm.last_prefix
-    assert first is not None and first.source == "evaluated" and first.head_tokens >= 64
-    assert folder_usage(empty_prefix_cache / "prefix-cache")[0] == 1
-    grass = await llm.complete(ask("a lawn of fresh grass"), COLOUR, max_tokens=16)
-    assert llm.last_prefix is not None and llm.last_prefix.source == "live"
-    await llm.complete(ask("five cats on a sofa", OTHER_SYSTEM), max_tokens=16)
-    await llm.complete(ask("a lemon"), COLOUR, max_tokens=16)  # back from another prompt
-    assert llm.last_prefix is not None and llm.last_prefix.source == "ram"
-    assert llm.last_prefix.reused_tokens == first.head_tokens
+    folder = prefix_cache_dir(settings)
+    reuse = PrefixReuse(shared.llama, get_spec(DEFAULT_MODEL).sha256, folder, 64 << 20)
+    with shared.lock:
+        first = reuse.prepare(ask("a lemon"))
+        assert first.source == "evaluated" and first.head_tokens >= 64
+        assert reuse.prepare(ask("a lawn of fresh grass")).source == "live"
+        grass = answer(shared.llama, ask("a lawn of fresh grass"))
+        assert reuse.prepare(ask("five cats on a sofa", OTHER_SYSTEM)).source == "evaluated"
+        back = reuse.prepare(ask("a lemon"))  # back from another prompt: no evaluation
+    assert (back.source, back.reused_tokens) == ("ram", first.head_tokens)
+    assert folder_usage(folder)[0] == 2
+    assert json.loads(grass) == {"colour": "green"}
 
-    del llm
-    new_process()
-    fresh = LocalLLM("", settings)
+    monkeypatch.setattr(local, "_MODELS", {})  # a new process: nothing loaded
+    fresh = local.LocalLLM("", settings)
     await fresh.load()
     assert fresh._loaded is not None
     llama = fresh._loaded.llama
@@ -313,76 +345,77 @@ async def test_a_new_process_restores_the_prompt_head_and_answers_alike(
     assert report.reused_tokens == report.head_tokens == first.head_tokens
     evaluated = llama_cpp.llama_perf_context(llama.ctx).n_p_eval
     assert evaluated == again.input_tokens - report.head_tokens  # only the request
-    assert json.loads(again.text) == json.loads(grass.text) == {"colour": "green"}
-    assert again.text == grass.text
+    assert again.text == grass
 
-    forget(llama)  # the same prompt evaluated whole, with no saved state: the same answer
-    whole = llama.create_chat_completion(
-        messages=ask("a lawn of fresh grass"),
-        max_tokens=16,
-        temperature=0.0,
-        response_format={"type": "json_object", "schema": COLOUR},
-    )
-    assert whole["choices"][0]["message"]["content"] == again.text
+    forget(llama)  # the whole prompt evaluated in one go, nothing restored: the same answer
+    assert answer(llama, ask("a lawn of fresh grass")) == grass
 
 
 @pytest.mark.slow
 async def test_a_damaged_saved_state_is_rebuilt_not_used(
-    empty_prefix_cache: Path, new_process: Callable[[], None], caplog: pytest.LogCaptureFixture
+    shared: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from imagent.backends.llm.local import LocalLLM
+    from imagent.backends.llm.kv_reuse import PrefixReuse, forget, state_key
 
-    settings = Settings(model_dir=empty_prefix_cache)
-    llm = LocalLLM("", settings)
-    expected = await llm.complete(ask("a pile of coal"), COLOUR, max_tokens=16)
-    [saved] = (empty_prefix_cache / "prefix-cache").glob(f"*{SUFFIX}")
-    data = bytearray(saved.read_bytes())
-    data[len(data) // 2] ^= 0x40
-    saved.write_bytes(bytes(data))
-
-    del llm
-    new_process()
-    fresh = LocalLLM("", settings)
-    with caplog.at_level(logging.WARNING):
-        answer = await fresh.complete(ask("a pile of coal"), COLOUR, max_tokens=16)
-    assert "does not match its checksum" in caplog.text
-    assert fresh.last_prefix is not None and fresh.last_prefix.source == "evaluated"
-    assert answer.text == expected.text
-    [rebuilt] = (empty_prefix_cache / "prefix-cache").glob(f"*{SUFFIX}")
-    assert rebuilt.read_bytes() != bytes(data)  # a whole, valid state again
+    folder = tmp_path / "prefix-cache"
+    with shared.lock:
+        forget(shared.llama)  # another test may have left this very head in the context
+        PrefixReuse(shared.llama, KEY.model, folder, 64 << 20).prepare(ask("a pile of coal"))
+        expected = answer(shared.llama, ask("a pile of coal"))
+        [saved] = folder.glob(f"*{SUFFIX}")
+        data = bytearray(saved.read_bytes())
+        data[len(data) // 2] ^= 0x40
+        saved.write_bytes(bytes(data))
+        forget(shared.llama)
+        restarted = PrefixReuse(shared.llama, KEY.model, folder, 64 << 20)  # nothing in RAM
+        with caplog.at_level(logging.WARNING):
+            report = restarted.prepare(ask("a pile of coal"))
+        assert "does not match its checksum" in caplog.text
+        assert report.source == "evaluated"
+        assert answer(shared.llama, ask("a pile of coal")) == expected
+    [rebuilt] = folder.glob(f"*{SUFFIX}")
+    disk = DiskStates(folder, state_key(shared.llama, KEY.model), 64 << 20)
+    assert disk.load(rebuilt) is not None  # whole and valid again
 
 
 @pytest.mark.slow
 async def test_grammar_checked_greedy_decodes_as_llama_cpp_python_does(
-    default_model: Path,
+    default_model: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The planner's real prompt and schema, on the model the other slow tests share."""
+    """On the model the other slow tests share; the schema's capitalised colours make the
+    model's first choice ("red") invalid now and then, so both paths of the sampler run."""
     import llama_cpp
 
-    from imagent.agent.plan import PlannerOutput
     from imagent.backends.llm import sampling
     from imagent.backends.llm.local import LocalLLM
-    from imagent.prompts import load_prompt
 
+    fallbacks: list[int] = []
+    best_allowed = sampling.GrammarCheckedGreedy._best_allowed
+
+    def counted(self: sampling.GrammarCheckedGreedy, logits: Any) -> int:
+        fallbacks.append(1)
+        return best_allowed(self, logits)
+
+    monkeypatch.setattr(sampling.GrammarCheckedGreedy, "_best_allowed", counted)
     llm = LocalLLM("", Settings(model_dir=default_model.parent))
     await llm.load()
     assert llm._loaded is not None
     llama = llm._loaded.llama
     options: dict[str, Any] = {
-        "max_tokens": 200,
+        "max_tokens": 40,
         "temperature": 0.0,
-        "response_format": {"type": "json_object", "schema": PlannerOutput.model_json_schema()},
+        "response_format": {"type": "json_object", "schema": THINGS},
     }
-    for request in ("a receipt for 3 coffees at $4.50 showing the total", "a red bicycle"):
-        messages: list[Any] = load_prompt("plan").messages(request=request)
-        with llm._loaded.lock:
-            llm._loaded.prefixes.prepare(messages)
-            fast = llama.create_chat_completion(messages=messages, **options)
-            llama.__class__ = llama_cpp.Llama  # the stock sampler chain, for this call only
-            try:
-                stock = llama.create_chat_completion(messages=messages, **options)
-            finally:
-                llama.__class__ = sampling.Llama
-        text = fast["choices"][0]["message"]["content"]
-        assert text == stock["choices"][0]["message"]["content"]
-        PlannerOutput.model_validate_json(text)
+    messages = ask("a red bicycle", THINGS_SYSTEM)
+    with llm._loaded.lock:
+        llm._loaded.prefixes.prepare(messages)
+        fast = llama.create_chat_completion(messages=messages, **options)
+        llama.__class__ = llama_cpp.Llama  # the stock sampler chain, for this call only
+        try:
+            stock = llama.create_chat_completion(messages=messages, **options)
+        finally:
+            llama.__class__ = sampling.Llama
+    text = fast["choices"][0]["message"]["content"]
+    assert text == stock["choices"][0]["message"]["content"]
+    assert json.loads(text)["things"][0]["colour"] == "Red"
+    assert fallbacks  # the grammar overruled the model at least once, and agreed with stock

@@ -38,11 +38,17 @@ import llama_cpp
 from llama_cpp.llama_grammar import LlamaGrammar
 
 from imagent.agent.agent import Agent
-from imagent.agent.plan import PlannerOutput
+from imagent.agent.planning.small import GapsOutput
 from imagent.backends.llm import kv_reuse
 from imagent.backends.llm.cpus import default_threads
-from imagent.backends.llm.local import PREFIX_CACHE_FOLDER, LocalLLM, unload_models
-from imagent.backends.llm.model_files import DEFAULT_MODEL, is_user_file, model_path, stamp_path
+from imagent.backends.llm.local import LocalLLM, unload_models
+from imagent.backends.llm.model_files import (
+    DEFAULT_MODEL,
+    is_user_file,
+    model_path,
+    prefix_cache_dir,
+    stamp_path,
+)
 from imagent.backends.llm.prefix_cache import DiskStates, Snapshot
 from imagent.prompts import load_prompt
 from imagent.settings import Settings
@@ -164,7 +170,7 @@ async def components(model: str, threads: int, request: str) -> dict[str, Any]:
         assert kv_reuse.restore(llama, loaded_snapshot)
         restore_s = time.perf_counter() - start
     # Both calls start from the restored head, so they differ only in the schema.
-    schema = PlannerOutput.model_json_schema()
+    schema = GapsOutput.model_json_schema()
     with_schema = _chat(llama, messages, schema, 400)
     assert kv_reuse.restore(llama, snapshot)
     without_schema = _chat(llama, messages, None, 400)
@@ -250,7 +256,7 @@ def fresh_plans(
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in variants}
     first: dict[str, dict[str, Any]] = {}
     for name, extra in variants.items():  # each variant's very first run: no saved head yet
-        for entry in (models / PREFIX_CACHE_FOLDER).glob("*"):
+        for entry in prefix_cache_dir(Settings(model_dir=models)).glob("*"):
             entry.unlink()
         first[name] = _plan_process(requests[0], {**base, "IMAGENT_HOME": str(home), **extra})
     for prompt in requests:

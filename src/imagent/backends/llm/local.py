@@ -31,11 +31,11 @@ from imagent.backends.llm.model_files import (
     is_user_file,
     model_identity,
     model_path,
+    prefix_cache_dir,
 )
 from imagent.core.errors import BackendError
 from imagent.settings import Settings
 
-PREFIX_CACHE_FOLDER = "prefix-cache"  # inside the models dir, beside the shared GGUF files
 _log = logging.getLogger("imagent.llama_cpp")
 _calls = logging.getLogger("imagent.llm.local")
 
@@ -71,7 +71,7 @@ class LlamaOptions:
         return cls(
             n_ctx=settings.llm_context,
             n_threads=settings.llm_threads or default_threads(),
-            prefix_folder=settings.models_dir / PREFIX_CACHE_FOLDER if disk_bytes else None,
+            prefix_folder=prefix_cache_dir(settings) if disk_bytes else None,
             prefix_disk_bytes=disk_bytes,
         )
 

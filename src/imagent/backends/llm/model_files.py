@@ -343,6 +343,19 @@ class ModelStatus(Record):
     install: str
 
 
+def prefix_cache_dir(settings: Settings) -> Path:
+    """Where saved prompt heads live: beside the models they were computed with."""
+    return settings.models_dir / "prefix-cache"
+
+
+def legacy_copies(settings: Settings) -> list[Path]:
+    """Model files an older imagent assembled inside the data folder, now unused."""
+    old = settings.home / "models"
+    if old.resolve() == settings.models_dir.resolve() or not old.is_dir():
+        return []
+    return sorted(old.glob("*.gguf"))
+
+
 def describe_models(settings: Settings) -> list[ModelStatus]:
     """For each catalogued model: are its parts installed, is its file assembled and verified."""
     statuses = []
