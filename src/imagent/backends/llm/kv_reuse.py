@@ -1,0 +1,206 @@
+"""A chat prompt's fixed head is evaluated once per machine, then restored in milliseconds.
+
+Before each call, `PrefixReuse.prepare` makes the llama.cpp context hold the longest head of
+the prompt it can find: already there (the previous call shared it), a snapshot in RAM (a
+different prompt ran in between), a snapshot on disk (a fresh process), or else it
+evaluates the head and saves a snapshot. `create_chat_completion` then evaluates only the
+rest, because llama-cpp-python reuses every leading token its context already holds.
+
+The head is everything before the content of the last message: the system prompt and any
+fixed examples, whatever prompts the caller uses. It is found by rendering the messages with
+that content replaced by a marker, through the same chat template the call itself uses.
+Reuse never changes an answer: a restored state holds exactly the KV cache that evaluating
+the same tokens gives, and any failure falls back to evaluating the whole prompt.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import llama_cpp
+from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+from imagent.backends.llm.base import Message
+from imagent.backends.llm.prefix_cache import (
+    DiskStates,
+    RamStates,
+    Snapshot,
+    StateKey,
+    common_prefix,
+)
+
+MIN_PREFIX_TOKENS = 32  # a shorter head evaluates in well under a second: not worth saving
+_MARKER = "\ue000imagent-prompt-head\ue000"  # private-use characters: in no real prompt
+_SEQ = 0  # llama-cpp-python runs one sequence per context
+_log = logging.getLogger("imagent.llm.kv_reuse")
+
+Source = Literal["off", "live", "ram", "disk", "evaluated"]
+
+
+@dataclass(frozen=True)
+class PrefixReport:
+    """What `prepare` did: where the head came from, its size, and how long it took."""
+
+    source: Source
+    head_tokens: int
+    reused_tokens: int  # of the head, tokens not evaluated by this call
+    seconds: float
+
+
+def state_key(llama: llama_cpp.Llama, model_identity: str) -> StateKey:
+    """The key saved states of `llama`'s context are valid for."""
+    params = llama.context_params
+    return StateKey(
+        model=model_identity,
+        runtime=f"llama-cpp-python {llama_cpp.__version__}, "
+        f"state v{llama_cpp.LLAMA_STATE_SEQ_VERSION}",
+        n_ctx=llama.n_ctx(),
+        kv_types=f"k{params.type_k} v{params.type_v} fa{params.flash_attn_type}",
+    )
+
+
+class ChatTemplate:
+    """The model's own chat template, installed as `llama`'s chat handler so that the tokens
+    computed here are exactly those `create_chat_completion` evaluates."""
+
+    def __init__(self, llama: llama_cpp.Llama, template: str) -> None:
+        eos, bos = llama.token_eos(), llama.token_bos()
+        self.llama = llama
+        self.formatter = Jinja2ChatFormatter(
+            template=template,
+            eos_token=llama._model.token_get_text(eos) if eos != -1 else "",
+            bos_token=llama._model.token_get_text(bos) if bos != -1 else "",
+            stop_token_ids=[eos],
+        )
+        llama.chat_handler = self.formatter.to_chat_handler()
+
+    @classmethod
+    def of(cls, llama: llama_cpp.Llama) -> ChatTemplate | None:
+        template = llama.metadata.get("tokenizer.chat_template")
+        return cls(llama, template) if template else None
+
+    def split(self, messages: list[Message]) -> tuple[list[int], int]:
+        """The prompt's tokens, and how many of them lead up to the last message's content."""
+        tokens = self._tokenize(*self._render(messages))
+        marked = [*messages[:-1], {"role": messages[-1]["role"], "content": _MARKER}]
+        text, add_bos = self._render(marked)
+        if _MARKER not in text:
+            return tokens, 0
+        head = self._tokenize(text.split(_MARKER, 1)[0], add_bos)
+        return tokens, common_prefix(head, tokens)  # a merge across the cut is not head
+
+    def _render(self, messages: Sequence[Any]) -> tuple[str, bool]:
+        rendered = self.formatter(messages=list(messages))
+        return rendered.prompt, not rendered.added_special
+
+    def _tokenize(self, text: str, add_bos: bool) -> list[int]:
+        return self.llama.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True)
+
+
+class PrefixReuse:
+    """Puts the longest known head of each prompt into one model's context (not thread-safe:
+    call it under the lock that guards the context)."""
+
+    def __init__(
+        self,
+        llama: llama_cpp.Llama,
+        model_identity: str,
+        folder: Path | None,
+        disk_bytes: int,
+        ram_bytes: int = 128 * 1024 * 1024,
+    ) -> None:
+        self.llama = llama
+        self.template = ChatTemplate.of(llama)
+        # Recurrent models cannot drop a suffix of their state, so a head cannot be reused.
+        self.enabled = self.template is not None and not (
+            getattr(llama, "_is_recurrent", False) or getattr(llama, "_is_hybrid", False)
+        )
+        self.ram = RamStates(ram_bytes)
+        self.disk = None
+        if self.enabled and folder is not None and disk_bytes > 0:
+            self.disk = DiskStates(folder, state_key(llama, model_identity), disk_bytes)
+
+    def prepare(self, messages: list[Message]) -> PrefixReport:
+        """Make the context hold the head of `messages`, restoring or evaluating it."""
+        start = time.perf_counter()
+        if not self.enabled or not messages:
+            return PrefixReport("off", 0, 0, 0.0)
+        assert self.template is not None
+        tokens, boundary = self.template.split(messages)
+        if boundary < MIN_PREFIX_TOKENS or boundary >= self.llama.n_ctx():
+            return PrefixReport("off", boundary, 0, time.perf_counter() - start)
+        head = tokens[:boundary]
+        have = common_prefix(self.llama._input_ids.tolist(), head)
+        source: Source = "live"
+        if have < boundary:
+            source, have = self._restore_best(head, have)
+        reused = have
+        if have < boundary:
+            self._evaluate(head, have)
+            self._remember(head)
+            source = "evaluated"
+        return PrefixReport(source, boundary, reused, time.perf_counter() - start)
+
+    def _restore_best(self, head: list[int], have: int) -> tuple[Source, int]:
+        """Restore the saved state sharing most of `head`, if it beats the live context."""
+        length, snapshot = self.ram.best(head)
+        source: Source = "ram"
+        if self.disk is not None and length < len(head):
+            on_disk, path = self.disk.best(head)
+            if path is not None and on_disk > max(length, have):
+                loaded = self.disk.load(path)
+                if loaded is not None:
+                    snapshot, length, source = loaded, on_disk, "disk"
+                    self.ram.put(loaded)
+        if snapshot is None or length <= have:
+            return "live", have
+        if not restore(self.llama, snapshot):
+            _log.warning("llama.cpp refused a saved prompt state; evaluating the prompt instead")
+            return "live", 0
+        return source, length
+
+    def _evaluate(self, head: list[int], have: int) -> None:
+        self.llama.n_tokens = have  # `eval` first drops whatever the context holds past this
+        self.llama.eval(head[have:])
+
+    def _remember(self, head: list[int]) -> None:
+        snapshot = capture(self.llama, head)
+        self.ram.put(snapshot)
+        if self.disk is not None:
+            self.disk.save(snapshot)
+
+
+def capture(llama: llama_cpp.Llama, tokens: list[int]) -> Snapshot:
+    """The context's KV state, which must hold exactly `tokens`."""
+    size = llama_cpp.llama_state_seq_get_size(llama.ctx, _SEQ)
+    buffer = (ctypes.c_uint8 * size)()
+    written = llama_cpp.llama_state_seq_get_data(llama.ctx, buffer, size, _SEQ)
+    return Snapshot(tuple(tokens), ctypes.string_at(buffer, written))
+
+
+def restore(llama: llama_cpp.Llama, snapshot: Snapshot) -> bool:
+    """Replace the context's state with `snapshot`; on failure leave it empty, say False."""
+    forget(llama)
+    state = snapshot.state
+    buffer = (ctypes.c_uint8 * len(state)).from_buffer_copy(state)
+    if llama_cpp.llama_state_seq_set_data(llama.ctx, buffer, len(state), _SEQ) != len(state):
+        forget(llama)
+        return False
+    count = len(snapshot.tokens)
+    llama.input_ids[:count] = snapshot.tokens
+    llama.n_tokens = count
+    llama._requires_eval = True  # logits are not part of the state: sampling needs a decode
+    return True
+
+
+def forget(llama: llama_cpp.Llama) -> None:
+    """Empty the context, so nothing stale can be mistaken for a prefix."""
+    llama.n_tokens = 0
+    llama._requires_eval = True
+    llama_cpp.llama_memory_seq_rm(llama_cpp.llama_get_memory(llama.ctx), -1, -1, -1)
