@@ -171,6 +171,9 @@ def test_the_cli_writes_a_report_and_compares_two_runs(tmp_path: Path) -> None:
     assert "math" in summary["ca"]
     report = (tmp_path / "b" / "report.md").read_text()
     assert "IA-score" in report and "| math |" in report
+    # the math case's gap was decided by the rules alone (no LLM) and resolved
+    assert summary["gaps"]["reason"]["by rules"] >= 1 and summary["gaps"]["reason"]["resolved"]
+    assert "Gaps: who decided them" in report
     compared = runner.invoke(
         app, ["bench", "compare", str(tmp_path / "a"), str(tmp_path / "b")], env={"COLUMNS": "200"}
     )

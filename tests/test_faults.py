@@ -335,6 +335,8 @@ class _SlowLlama:
     """Computes one step per 50 ms and stops when told to, as llama.cpp's abort callback
     makes it (`watch` hands it the callback's condition)."""
 
+    metadata: dict[str, str] = {}  # noqa: RUF012  (no chat template: no prompt-head reuse)
+
     def __init__(self, **kwargs: Any) -> None:
         self.finished = 0
         self.should_stop: Callable[[], bool] = lambda: False
@@ -355,7 +357,7 @@ def slow_llama(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     def watch(loaded: Any) -> None:
         loaded.llama.should_stop = lambda: loaded.abandoned.is_set()
 
-    monkeypatch.setattr(local.llama_cpp, "Llama", _SlowLlama)
+    monkeypatch.setattr(local.sampling, "Llama", _SlowLlama)
     monkeypatch.setattr(local._Loaded, "watch", watch)
     local.unload_models()
     model = tmp_path / "user.gguf"

@@ -68,11 +68,26 @@ def report_markdown(summary: dict[str, Any], records: list[CaseRecord]) -> str:
         f"per case), tokens {summary['tokens']}, renders {summary['renders']}, "
         f"cost ${summary['cost_usd']:.4f}",
         "",
+        *_gaps(summary.get("gaps", {})),
         "![PR and CA per subtask](chart.png)",
         "",
         *_failures(records),
     ]
     return "\n".join(lines) + "\n"
+
+
+def _gaps(gaps: dict[str, dict[str, int]]) -> list[str]:
+    """Gaps per route and who decided them: the rules alone, the model, or both agreeing."""
+    if not gaps:
+        return []
+    deciders = sorted({k for row in gaps.values() for k in row if k.startswith("by ")})
+    lines = ["## Gaps: who decided them", ""]
+    lines.append("| route | gaps | resolved | " + " | ".join(deciders) + " |")
+    lines.append("|---|---:|---:|" + "---:|" * len(deciders))
+    for route, row in gaps.items():
+        cells = " | ".join(str(row.get(d, 0)) for d in deciders)
+        lines.append(f"| {route} | {row['gaps']} | {row['resolved']} | {cells} |")
+    return [*lines, ""]
 
 
 def _failures(records: list[CaseRecord]) -> list[str]:

@@ -55,6 +55,19 @@ def _by(records: list[CaseRecord], key: str, names: Iterable[str]) -> dict[str, 
     }
 
 
+def gap_counts(records: list[CaseRecord]) -> dict[str, dict[str, int]]:
+    """Gaps per route: how many each part of the planner decided, and how many resolved."""
+    counts: dict[str, dict[str, int]] = {}
+    for record in records:
+        for gap in record.gaps:
+            row = counts.setdefault(str(gap.get("route", "?")), {"gaps": 0, "resolved": 0})
+            row["gaps"] += 1
+            row["resolved"] += gap.get("status") == "resolved"
+            decider = f"by {gap.get('decided_by', '?')}"
+            row[decider] = row.get(decider, 0) + 1
+    return dict(sorted(counts.items()))
+
+
 def summarise(records: list[CaseRecord], header: dict[str, Any]) -> dict[str, Any]:
     """summary.json: the header, `ia_score`, and `ca`/`pr` per capability and subtask."""
     capabilities = _by(records, "capability", CAPABILITIES)
@@ -85,6 +98,7 @@ def summarise(records: list[CaseRecord], header: dict[str, Any]) -> dict[str, An
             else 0.0,
         },
         "tokens": sum(r.tokens for r in records),
+        "gaps": gap_counts(records),
         "renders": sum(r.renders for r in records),
         "cost_usd": round(sum(r.cost_usd for r in records), 6),
     }
