@@ -174,6 +174,9 @@ async def test_when_the_rule_misses_an_operand_the_model_wins() -> None:
         ('一张写着"新年快乐"的红色海报', ["新年快乐"]),
         ("一张海报，上面写着欢迎光临", ["欢迎光临"]),
         ("a sign that reads Closed for lunch in red letters", ["Closed for lunch"]),
+        ("一张写着新年快乐的红色海报", ["新年快乐"]),  # unquoted: ends before 的 + the thing
+        ("一块写着欢迎光临的木牌", ["欢迎光临"]),
+        ("一张卡片，写着我的梦想", ["我的梦想"]),
     ],
 )
 async def test_text_the_user_wants_shown_reaches_the_plan_verbatim(
@@ -181,6 +184,21 @@ async def test_text_the_user_wants_shown_reaches_the_plan_verbatim(
 ) -> None:
     plan, _ = await plan_with(prompt)
     assert [b.text for b in plan.text] == texts
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "给歌手林栖画一张生日应援海报，写上她的新歌名",
+        "给一部新电影画海报，写上上映日期",
+        "a trophy engraved with the winner's name",
+        "a scoreboard that reads their final score",
+    ],
+)
+async def test_words_that_describe_a_value_are_not_drawn_as_words(prompt: str) -> None:
+    """ "写上她的新歌名" asks for the song's title, not the characters 她的新歌名."""
+    plan, _ = await plan_with(prompt)
+    assert plan.text == []
 
 
 @pytest.mark.parametrize(

@@ -36,7 +36,9 @@ def text_blocks(
         if _asked_to_show(reading.prompt, gap) and not _covered(gap.span, texts):
             texts.append(gap.span)
     for text in model.text:
-        if not _covered(text, texts) and rules.contains_span(reading.prompt, text):
+        if rules.names_a_value(text):
+            tracer.decision(STEP, f"model text {text!r} names a value; not drawn as words")
+        elif not _covered(text, texts) and rules.contains_span(reading.prompt, text):
             texts.append(text)
         elif not _covered(text, texts):
             tracer.decision(

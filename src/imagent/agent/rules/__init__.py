@@ -24,6 +24,7 @@ from imagent.agent.rules.spans import (
 )
 from imagent.agent.rules.text import (
     Shown,
+    names_a_value,
     protected_ranges,
     quoted_text,
     refers_to_a_value,
@@ -43,6 +44,7 @@ __all__ = [
     "image_count",
     "knowledge_spans",
     "memory_spans",
+    "names_a_value",
     "protected_ranges",
     "quoted_text",
     "refers_to_a_value",

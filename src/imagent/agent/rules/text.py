@@ -87,11 +87,24 @@ def _after_cue(prompt: str, start: int) -> Shown | None:
         return None  # quoted: read as quoted text
     end = _SHOWN_END.search(rest)
     body = rest[: end.start()] if end else rest
-    body = body.strip()
+    body = _before_the_thing(body.strip())
     if not body or len(body) > 120:
         return None
     lead = len(rest) - len(rest.lstrip())
     return Shown(body, start + lead, start + lead + len(body), "cue")
+
+
+# "一张写着新年快乐的红色海报": the text ends before 的 + the thing it is written on.
+_ZH_THING = re.compile(
+    r"的[\u4e00-\u9fff]{0,6}?(?:海报|卡片|贺卡|牌子|招牌|横幅|标语|蛋糕|T恤|衣服|杯子|黑板|白板|纸|旗子?"
+    r"|旗帜|气球|封面|书|本子|木牌|牌匾|屏幕|广告牌|明信片|徽章|标志|图|画|照片|信封|礼物|盒子|包装"
+    r"|灯箱|门牌|路牌|奖杯|奖牌|邮票|贴纸|海报图|插画|漫画|logo|LOGO)$"
+)
+
+
+def _before_the_thing(body: str) -> str:
+    cut = _ZH_THING.search(body)
+    return body[: cut.start()] if cut else body
 
 
 def cued(prompt: str) -> list[Shown]:
@@ -102,8 +115,30 @@ def cued(prompt: str) -> list[Shown]:
         labels = match.group(0).lower().startswith(("label", "caption"))
         if shown is None or (labels and _ENUMERATION.match(shown.text)):
             continue  # "labelled with the parts of a flower" names what to label, not the text
+        if names_a_value(shown.text):
+            continue  # "写上她的名字": the name is to be found, not the words drawn
         found.append(shown)
     return found
+
+
+_VALUE_NOUNS_ZH = (
+    r"名字|名称|姓名|日期|时间|数字|数据|比分|价格|股价|收盘价|开盘价|歌名|片名|书名|队名|成绩"
+    r"|票房|分数|得分|播放量|销量|人数|温度|气温|天气|排名|名次|冠军|答案|结果"
+)
+_NAMES_A_VALUE = re.compile(
+    rf"^(?:[他她它其][们]?的?|具体的?|实际的?|最新的?|真实的?|官方的?|当天的?|今天的?|明天的?)?"
+    rf"[\u4e00-\u9fff]{{0,6}}?(?:{_VALUE_NOUNS_ZH})$"
+    r"|^(?:its|their|his|her|the\s+\w+(?:'s|’s)|the\s+(?:actual|real|current|latest|final|exact"
+    r"|official|right|correct))\b[\w\s'’-]{0,40}?\b(?:name|title|date|score|price|number|time"
+    r"|result|total|record|winner|answer)s?$",
+    re.IGNORECASE,
+)
+
+
+def names_a_value(text: str) -> bool:
+    """Whether unquoted shown text describes a value instead of giving it: "她的名字",
+    "上映日期", "their actual score" are to be found out, not drawn as those words."""
+    return bool(_NAMES_A_VALUE.match(text.strip()))
 
 
 def price_list(prompt: str) -> list[Shown]:
