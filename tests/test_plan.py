@@ -240,6 +240,7 @@ async def test_a_resolved_value_goes_beside_the_phrase_it_answers(settings: Sett
 async def test_knowledge_gaps_carry_an_answer_a_reason_and_what_to_draw(
     settings: Settings,
 ) -> None:
+    settings = settings.model_copy(update={"knowledge_answers": "on"})
     llm = planner(
         [{"span": "the flag of the country whose capital is Ottawa", "route": "knowledge"}],
         knowledge={
@@ -259,9 +260,24 @@ async def test_knowledge_gaps_carry_an_answer_a_reason_and_what_to_draw(
     assert "Ottawa (Canada: a red maple leaf" in result.final_prompt
 
 
+async def test_the_small_model_is_not_trusted_with_knowledge_unless_told(
+    settings: Settings,
+) -> None:
+    """The embedded model was wrong on too many of the bench's knowledge cases: its plans
+    leave knowledge gaps to the renderer, and say so, unless IMAGENT_KNOWLEDGE_ANSWERS=on."""
+    ottawa = "the flag of the country whose capital is Ottawa"
+    llm = planner([{"span": ottawa, "route": "knowledge"}], knowledge={"answer": "Canada"})
+    result = await agent(settings, llm).plan(ottawa)
+    [gap] = result.gaps
+    assert gap.status is GapStatus.UNRESOLVED and "Canada" not in result.final_prompt
+    assert result.final_prompt.startswith(ottawa)
+    assert any("not trusted to answer" in w and "KNOWLEDGE_ANSWERS" in w for w in result.warnings)
+
+
 async def test_a_model_that_is_not_sure_leaves_the_gap_unresolved_and_says_so(
     settings: Settings,
 ) -> None:
+    settings = settings.model_copy(update={"knowledge_answers": "on"})
     llm = planner(
         [{"span": "the gas plants take in for photosynthesis", "route": "knowledge"}],
         knowledge={"answer": "unknown", "why": "", "look": ""},

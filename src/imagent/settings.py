@@ -148,6 +148,10 @@ class Settings(BaseSettings):
     providers: dict[str, ProviderSettings] = Field(default_factory=dict)
     # "auto": the LLM's own tier (hosted models are "capable", the embedded one "small").
     planner_tier: Literal["auto", "small", "capable"] = "auto"
+    # Whether general-knowledge gaps ("the flag of the country whose capital is Ottawa") are
+    # answered from the planner model's own knowledge. "auto": by capable models only; the
+    # small embedded model was wrong on too many of the bench's knowledge cases (README).
+    knowledge_answers: Literal["auto", "on", "off"] = "auto"
     profiles: dict[str, Profile] = Field(default_factory=dict)  # yours, beside PROFILES
     profile: str | None = None  # fills llm, renderer and judges where they are not set
     # Private ranges (CIDR) that image URLs may reach; by default only public addresses.

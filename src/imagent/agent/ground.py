@@ -121,12 +121,28 @@ async def _reason(gap: Gap, ctx: GroundContext) -> Gap:
     return gap.model_copy(update={"status": GapStatus.UNRESOLVED})
 
 
+def answers_knowledge(settings: Settings, tier: str) -> bool:
+    """Whether knowledge gaps are answered from the model's knowledge, for a plan written by
+    `tier` ("capable", "small" or "rules")."""
+    if settings.knowledge_answers == "auto":
+        return tier == "capable"
+    return settings.knowledge_answers == "on"
+
+
 async def _knowledge(gap: Gap, ctx: GroundContext) -> Gap:
     """General knowledge: the planner's answer if it gave one, else one focused question.
-    A model that is not sure leaves the gap unresolved rather than guess."""
+    A model that is not sure leaves the gap unresolved rather than guess, and so does a model
+    not trusted with knowledge (`knowledge_answers`): the renderer gets the user's words."""
+    if ctx.llm is not None and not ctx.knowledge:
+        ctx.warnings.append(
+            f"{gap.span!r} is a general-knowledge question the planner model ({ctx.llm.id}) is"
+            " not trusted to answer: left to the renderer as written (use a capable LLM, or"
+            " IMAGENT_KNOWLEDGE_ANSWERS=on)"
+        )
+        return gap.model_copy(update={"status": GapStatus.UNRESOLVED})
     if gap.proposed and gap.proposed.strip().lower() not in UNKNOWN:
         return _resolved(gap, gap.proposed.strip(), gap.evidence or [_why(gap.proposed)])
-    if ctx.llm is None or not ctx.knowledge:
+    if ctx.llm is None:
         return gap.model_copy(update={"status": GapStatus.UNRESOLVED})
     messages = load_prompt("knowledge").messages(request=ctx.request.prompt, question=gap.span)
     found = await complete_structured(

@@ -14,7 +14,7 @@ from datetime import date
 
 from imagent.agent import backends as bk
 from imagent.agent.graph import render_graph
-from imagent.agent.ground import GroundContext, ground_gaps
+from imagent.agent.ground import GroundContext, answers_knowledge, ground_gaps
 from imagent.agent.inputs import CheckedImage, check_inputs
 from imagent.agent.planning import make_plan
 from imagent.agent.tasks import build_tasks, page_task
@@ -86,6 +86,7 @@ async def ground(ctx: RunContext) -> None:
         today=ctx.today,
         settings=ctx.settings,
         folder=result.run_dir,
+        knowledge=answers_knowledge(ctx.settings, result.plan.tier if result.plan else "rules"),
     )
     result.gaps = await ground_gaps(result.gaps, grounding)
     for warning in grounding.warnings:
