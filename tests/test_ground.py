@@ -131,6 +131,29 @@ async def test_the_model_chooses_when_sources_disagree_and_must_quote_verbatim()
     assert "snow" not in (g.resolution or "") and "light rain" in (g.resolution or "")
 
 
+async def test_a_model_answer_that_only_repeats_the_question_is_not_taken() -> None:
+    docs = [
+        {
+            "title": "Otters are world champions",
+            "date": "2026-11-23",
+            "text": "The Vantablack Otters beat Cinder Lynx 3–1 in the Skyforge Arena World Finals.",
+        },
+        {
+            "title": "Group stage recap",
+            "date": "2026-11-08",
+            "text": "In the group stage of the Skyforge Arena World Finals, Cinder Lynx beat "
+            "the Otters 3–2.",
+        },
+    ]
+    echo = FakeLLM(responses=[{"answer": "Skyforge Arena World Finals", "source": 0}])
+    [g] = await ground_gaps(
+        [gap(GapRoute.SEARCH, "whoever won the Skyforge Arena World Finals last weekend")],
+        ctx(Request(prompt="p"), search=FakeSearch(documents=docs), llm=echo),
+    )
+    assert len(echo.calls) == 1  # the sources disagree: the model was asked
+    assert "Vantablack Otters beat Cinder Lynx 3–1" in (g.resolution or "")
+
+
 async def test_without_a_model_the_freshest_source_wins_over_a_stale_one() -> None:
     [g] = await ground_gaps(
         [gap(GapRoute.SEARCH, "tomorrow's weather in Hangzhou")],

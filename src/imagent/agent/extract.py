@@ -244,6 +244,16 @@ def _needs_choosing(ranked: list[Candidate]) -> bool:
     )
 
 
+def _repeats_the_question(answer: str, gap: Gap) -> bool:
+    """An answer made only of the question's own words tells nothing ("Skyforge Arena World
+    Finals" for who won the Skyforge Arena World Finals)."""
+    asked = f"{gap.span} {gap.question}".lower()
+    words = re.findall(r"[^\W_]+", answer.lower())
+    if re.search(r"[\u3400-\u9fff]", answer):
+        return answer.lower().strip() in asked
+    return bool(words) and all(w in re.findall(r"[^\W_]+", asked) for w in words)
+
+
 async def _model_phrase(
     gap: Gap, ranked: list[Candidate], llm: LLM, tracer: Tracer
 ) -> tuple[str, Candidate] | None:
@@ -257,6 +267,14 @@ async def _model_phrase(
         return None
     chosen = ranked[picked.source]
     at = chosen.sentence.lower().find(answer.lower())
+    if _repeats_the_question(answer, gap):
+        tracer.decision(
+            "ground",
+            f"{gap.id}: the model's answer {answer!r} only repeats the question; kept the "
+            "best-matching clause",
+            by="evidence",
+        )
+        return None
     if at < 0 or speaks_to_the_reader(answer):
         tracer.decision(
             "ground",
