@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 from pydantic import BaseModel, Field
 
-from imagent.agent import extract
+from imagent.agent import extract, rules
 from imagent.agent.evaluate import ExpressionError, evaluate, format_number
 from imagent.agent.recall import recall
 from imagent.agent.references import find_reference
@@ -169,7 +169,7 @@ async def _search(gap: Gap, ctx: GroundContext) -> Gap:
     for warning in (w for outcome in outcomes for w in outcome.warnings):
         ctx.warnings.append(warning)
     hits = _merged([hit for outcome in outcomes for hit in outcome.hits])
-    fresh = time_sensitive(gap.span)
+    fresh = time_sensitive(gap.span) or rules.has_search_cue(gap.span)  # a fact that changes
     found = await extract.answer_from_hits(gap, hits, ctx.llm, ctx.tracer, fresh_first=fresh)
     searched = gap.model_copy(update={"queries": queries})
     if found is None:

@@ -17,6 +17,7 @@ from imagent.agent.graph import render_graph
 from imagent.agent.ground import GroundContext, answers_knowledge, ground_gaps
 from imagent.agent.inputs import CheckedImage, check_inputs
 from imagent.agent.planning import make_plan
+from imagent.agent.probe import lookup_probe, speaks_of_the_named
 from imagent.agent.tasks import build_tasks, page_task
 from imagent.agent.trace import Tracer
 from imagent.core.errors import BudgetExceededError, StructuredOutputError
@@ -88,7 +89,26 @@ async def ground(ctx: RunContext) -> None:
         folder=result.run_dir,
         knowledge=answers_knowledge(ctx.settings, result.plan.tier if result.plan else "rules"),
     )
-    result.gaps = await ground_gaps(result.gaps, grounding)
+    probe = None
+    if grounding.search is not None and result.request.options.search:
+        probe = lookup_probe(result.request.prompt, result.gaps)
+    grounded = await ground_gaps([*result.gaps, *([probe] if probe else [])], grounding)
+    if probe is not None:
+        found = grounded.pop()
+        if speaks_of_the_named(found):
+            ctx.tracer.decision(
+                "ground",
+                f"nothing was routed to search, but the request names something that changes:"
+                f" looked it up and kept {found.resolution!r}",
+                gap_id=found.id,
+                by="evidence",
+            )
+            grounded.append(found)
+        else:
+            ctx.tracer.decision(
+                "ground", "looked the request up; no source spoke of what it names", by="evidence"
+            )
+    result.gaps = grounded
     for warning in grounding.warnings:
         ctx.warn("ground", warning)
     for gap in result.gaps:

@@ -1,0 +1,67 @@
+"""One lookup of the request itself when it names something a source must tell about and
+the planner routed nothing to search.
+
+A small planner model misses lookups ("a victory poster for whoever won the Skyforge Arena
+World Finals last weekend, with the final score" reads to it as a picture description). The
+request's own shape is evidence that a source is needed: a sign that the fact changes
+("won", "last weekend", "latest", 冠军, 今年) and a named thing (a capitalised name, a title
+in 《》 or quotes). Then the request is looked up once, concurrently with the other gaps; the
+answer is kept only when the clause a source gives speaks of the named thing, and a probe
+that finds nothing is dropped without a warning (nobody asked for it). Only with a search
+backend: without one nothing is looked up and nothing changes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from imagent.agent import rules
+from imagent.core.types import Gap, GapRoute, GapStatus
+
+_NAMED = re.compile(
+    r"《([^》]{1,40})》|“([^”]{1,40})”|「([^」]{1,40})」|\"([^\"]{1,40})\"|'([^']{2,40})'"
+    r"|\b([A-Z][A-Z0-9]{1,9})\b"  # a ticker or an acronym, even first in a sentence
+    r"|(?<![.!?]\s)(?<!^)\b((?:[A-Z][\w'’-]*\d*|\d+[A-Z][\w-]*)(?:\s+(?:[A-Z][\w'’-]*|of|the|\d+)){0,5})"
+)
+_MAX_SPAN = 300
+
+
+def named_things(prompt: str) -> list[str]:
+    """Names and titles the request gives: "Skyforge Arena World Finals", "北岸来信"."""
+    found = []
+    for match in _NAMED.finditer(prompt.strip()):
+        name = next(g for g in match.groups() if g)
+        name = re.sub(r"(?:\s+(?:of|the))+$|['’]s$", "", name).strip(" '’")
+        if len(name) >= 2 and name.lower() not in ("i", "ok"):
+            found.append(name)
+    return found
+
+
+def lookup_probe(prompt: str, gaps: list[Gap]) -> Gap | None:
+    """A search gap for the whole request, or None when it needs none."""
+    if any(g.route in (GapRoute.SEARCH, GapRoute.MEMORY) for g in gaps):
+        return None
+    if not rules.has_search_cue(prompt) or rules.has_memory_cue(prompt):
+        return None
+    cjk = re.search(r"[\u3400-\u9fff]", prompt) is not None
+    if not named_things(prompt) and not cjk:  # Chinese has no capitals to tell a name by
+        return None
+    span = prompt.strip()[:_MAX_SPAN].rstrip(" .!?。！？")
+    return Gap(
+        id=f"g{len(gaps) + 1}",
+        question=f"What fact does this request need from a current source: {span}",
+        route=GapRoute.SEARCH,
+        span=span,
+        decided_by="rules",
+    )
+
+
+def speaks_of_the_named(gap: Gap) -> bool:
+    """Whether a probe's answer is about what the request names (any of its names)."""
+    if gap.status is not GapStatus.RESOLVED or not gap.resolution:
+        return False
+    names = named_things(gap.span)
+    if not names:
+        return True
+    said = " ".join([gap.resolution, *(f"{e.title} {e.snippet}" for e in gap.evidence)]).lower()
+    return any(name.lower() in said for name in names)
