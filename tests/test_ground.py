@@ -347,3 +347,19 @@ async def test_recalled_words_must_be_in_memory_and_the_newest_note_is_offered_l
     assert g.resolution == "just teal and sand now"  # the invented "violet and gold" is dropped
     notes = text_of(llm.calls[0][0][1]["content"])
     assert notes.index("brand colours: teal") < notes.index("we dropped the orange")
+
+
+async def test_the_day_the_request_names_picks_the_source_sentence() -> None:
+    docs = [
+        {
+            "title": "Oslo weekend forecast",
+            "date": "2026-11-25",
+            "text": "Saturday 28 November: sunny, 4 °C. Sunday 29 November: snow, -2 °C.",
+        }
+    ]
+    [g] = await ground_gaps(
+        [gap(GapRoute.SEARCH, "the race-day forecast in Oslo this Sunday")],
+        ctx(Request(prompt="p"), search=FakeSearch(documents=docs)),
+    )
+    assert g.queries == ["the race-day forecast in Oslo this Sunday 2026-11-29 Sunday November 29"]
+    assert "snow" in (g.resolution or "") and "sunny" not in (g.resolution or "")

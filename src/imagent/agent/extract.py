@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 
 from pydantic import BaseModel, Field
 
@@ -162,12 +163,16 @@ class Candidate:
     hit: SearchHit
 
 
-def candidates(gap: Gap, hits: list[SearchHit], fresh_first: bool) -> list[Candidate]:
+def candidates(
+    gap: Gap, hits: list[SearchHit], fresh_first: bool, day: date | None = None
+) -> list[Candidate]:
     """Answer-bearing sentences, best first. For a time-sensitive gap, among sentences that
-    match nearly as well as the best, the newest source comes first (a stale page loses)."""
+    match nearly as well as the best, the newest source comes first (a stale page loses).
+    When the request names a day, a sentence (or its page's title) naming it scores higher."""
     wanted = terms(f"{gap.span} {gap.question} {' '.join(gap.queries)}")
+    named_day = day_pattern(day) if day is not None else None
     found = [
-        Candidate(_score(wanted, s, hit), s, hit)
+        Candidate(_score(wanted, s, hit) + _day_bonus(named_day, s, hit), s, hit)
         for hit in hits
         for s in sentences(hit.text)
         if terms(s) - wanted  # a heading that only repeats the question answers nothing
@@ -179,6 +184,28 @@ def candidates(gap: Gap, hits: list[SearchHit], fresh_first: bool) -> list[Candi
         close.sort(key=lambda c: (c.hit.date or "", c.score), reverse=True)
         found = close + rest
     return found[:MAX_CANDIDATES]
+
+
+DAY_BONUS = 0.15
+
+
+def day_pattern(day: date) -> re.Pattern[str]:
+    """How sources write a day: "26 November", "Nov 26", "2026-11-26", "11月26日", "26日"."""
+    month, short = f"{day:%B}", f"{day:%b}"
+    forms = [
+        rf"\b{day.day}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{month}|{short}\.?)(?![a-z])",
+        rf"\b(?:{month}|{short}\.?)\s+{day.day}(?:st|nd|rd|th)?\b",
+        rf"\b{day.isoformat()}\b",
+        rf"(?<!\d){day.month}\s*月\s*{day.day}\s*[日号]",
+        rf"(?<![\d月]){day.day}\s*[日号]",
+    ]
+    return re.compile("|".join(forms), re.IGNORECASE)
+
+
+def _day_bonus(named_day: re.Pattern[str] | None, sentence: str, hit: SearchHit) -> float:
+    if named_day is None:
+        return 0.0
+    return DAY_BONUS if named_day.search(f"{hit.title} {sentence}") else 0.0
 
 
 def _score(wanted: set[str], sentence: str, hit: SearchHit) -> float:
@@ -215,13 +242,19 @@ def _evidence(candidate: Candidate) -> Evidence:
 
 
 async def answer_from_hits(
-    gap: Gap, hits: list[SearchHit], llm: LLM | None, tracer: Tracer, *, fresh_first: bool = False
+    gap: Gap,
+    hits: list[SearchHit],
+    llm: LLM | None,
+    tracer: Tracer,
+    *,
+    fresh_first: bool = False,
+    day: date | None = None,
 ) -> tuple[str, Evidence] | None:
     """A verbatim answer for `gap` from `hits`, with its evidence; None if nothing answers.
 
     The model is asked only when the evidence needs choosing: several sources answer and
     they say different things."""
-    ranked = candidates(gap, hits, fresh_first)
+    ranked = candidates(gap, hits, fresh_first, day)
     if not ranked:
         return None
     best = ranked[0]

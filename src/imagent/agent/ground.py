@@ -12,11 +12,12 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from pydantic import BaseModel, Field
 
 from imagent.agent import extract, rules
+from imagent.agent.dates import target_day
 from imagent.agent.evaluate import ExpressionError, evaluate, format_number
 from imagent.agent.recall import recall
 from imagent.agent.references import find_reference
@@ -170,7 +171,9 @@ async def _search(gap: Gap, ctx: GroundContext) -> Gap:
         ctx.warnings.append(warning)
     hits = _merged([hit for outcome in outcomes for hit in outcome.hits])
     fresh = time_sensitive(gap.span) or rules.has_search_cue(gap.span)  # a fact that changes
-    found = await extract.answer_from_hits(gap, hits, ctx.llm, ctx.tracer, fresh_first=fresh)
+    found = await extract.answer_from_hits(
+        gap, hits, ctx.llm, ctx.tracer, fresh_first=fresh, day=target_day(gap.span, ctx.today)
+    )
     searched = gap.model_copy(update={"queries": queries})
     if found is None:
         ctx.tracer.decision(
@@ -198,13 +201,13 @@ def time_sensitive(text: str) -> bool:
 
 
 def search_queries(gap: Gap, today: date) -> list[str]:
-    """The planner's queries, else the gap's phrase; time-sensitive ones carry the date."""
+    """The planner's queries, else the gap's phrase; a phrase that names a day ("tomorrow",
+    "this Sunday", "12月1日") or is time-sensitive carries that day, as sources write it."""
     queries = [q.strip() for q in gap.queries if q.strip()][:3] or [gap.span]
-    if not time_sensitive(gap.span):
+    day = target_day(gap.span, today)
+    if day is None and not time_sensitive(gap.span):
         return queries
-    shift = 1 if re.search(r"tomorrow|明天", gap.span, re.I) else 0
-    shift = -1 if re.search(r"yesterday|昨天", gap.span, re.I) else shift
-    day = today + timedelta(days=shift)
+    day = day or today
     stamp = _date_words(day, gap.span)
     return [q if day.isoformat() in q else f"{q} {stamp}" for q in queries]
 

@@ -1,0 +1,104 @@
+"""The day a request's words point at: "tomorrow", "后天", "this Sunday", "last Friday",
+"December 1st", "12月1日". Search queries carry that day as sources write it."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+_MONTHS = {
+    m: i
+    for i, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for m in names
+}
+_WEEKDAYS = {
+    **{n: i for i, n in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday"))},
+    "saturday": 5,
+    "sunday": 6,
+}
+_ZH_WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+_ISO = re.compile(r"\b(?P<y>20\d\d)-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b")
+_MONTH_DAY = re.compile(rf"\b{_MONTH}\s+{_DAY}\b", re.IGNORECASE)
+_DAY_MONTH = re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}\b", re.IGNORECASE)
+_ZH_DATE = re.compile(r"(?:(?P<m>\d{1,2})\s*月\s*)(?P<d>\d{1,2})\s*[日号]")
+_RELATIVE = (
+    (re.compile(r"\bday\s+after\s+tomorrow\b|后天", re.I), 2),
+    (re.compile(r"\bday\s+before\s+yesterday\b|前天", re.I), -2),
+    (re.compile(r"\btomorrow\b|明天|明日", re.I), 1),
+    (re.compile(r"\byesterday\b|昨天|昨日", re.I), -1),
+    (re.compile(r"\btoday\b|\btonight\b|今天|今晚|今日", re.I), 0),
+)
+_WEEKDAY = re.compile(
+    r"\b(?P<which>last|this|next|coming|on)?\s*(?P<name>monday|tuesday|wednesday|thursday"
+    r"|friday|saturday|sunday)\b",
+    re.IGNORECASE,
+)
+_ZH_WEEKDAY = re.compile(r"(?P<which>上|下|本|这)?(?:周|星期|礼拜)(?P<name>[一二三四五六日天])")
+
+
+def target_day(text: str, today: date) -> date | None:
+    """The day `text` names, relative to `today`; None when it names none."""
+    explicit = _explicit(text, today)
+    if explicit is not None:
+        return explicit
+    for pattern, shift in _RELATIVE:
+        if pattern.search(text):
+            return today + timedelta(days=shift)
+    found = _WEEKDAY.search(text)
+    if found:
+        which = (found["which"] or "").lower()
+        return _weekday(today, _WEEKDAYS[found["name"].lower()], which == "last", which == "next")
+    zh = _ZH_WEEKDAY.search(text)
+    if zh:
+        return _weekday(today, _ZH_WEEKDAYS[zh["name"]], zh["which"] == "上", zh["which"] == "下")
+    return None
+
+
+def _explicit(text: str, today: date) -> date | None:
+    found = _ISO.search(text)
+    if found:
+        return _safe(int(found["y"]), int(found["m"]), int(found["d"]))
+    for pattern in (_MONTH_DAY, _DAY_MONTH):
+        found = pattern.search(text)
+        if found:
+            return _safe(today.year, _MONTHS[found["month"].lower()], int(found["day"]))
+    found = _ZH_DATE.search(text)
+    if found:
+        return _safe(today.year, int(found["m"]), int(found["d"]))
+    return None
+
+
+def _safe(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _weekday(today: date, weekday: int, last: bool, next_week: bool) -> date:
+    """The named weekday: the coming one (today included), the one before, or next week's."""
+    if last:
+        back = (today.weekday() - weekday) % 7 or 7
+        return today - timedelta(days=back)
+    ahead = (weekday - today.weekday()) % 7
+    if next_week:
+        ahead += 7 if ahead < 7 - today.weekday() else 0
+    return today + timedelta(days=ahead)
