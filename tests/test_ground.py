@@ -363,3 +363,25 @@ async def test_the_day_the_request_names_picks_the_source_sentence() -> None:
     )
     assert g.queries == ["the race-day forecast in Oslo this Sunday 2026-11-29 Sunday November 29"]
     assert "snow" in (g.resolution or "") and "sunny" not in (g.resolution or "")
+
+
+async def test_a_narrow_phrase_is_looked_up_with_the_names_and_day_its_request_gives() -> None:
+    docs = [
+        {
+            "title": "Oslo weekend forecast",
+            "date": "2026-11-25",
+            "text": "Saturday 28 November: clear, 1 °C. Sunday 29 November: snow, -2 °C.",
+        },
+        {
+            "title": "Bergen weekend forecast",
+            "date": "2026-11-25",
+            "text": "Sunday 29 November: heavy rain, 7 °C.",
+        },
+    ]
+    request = Request(prompt="I'm running a half marathon in Oslo this Sunday: a poster")
+    [g] = await ground_gaps(
+        [gap(GapRoute.SEARCH, "race-day forecast")],
+        ctx(request, search=FakeSearch(documents=docs)),
+    )
+    assert g.queries == ["race-day forecast Oslo 2026-11-29 Sunday November 29"]
+    assert "snow" in (g.resolution or "")

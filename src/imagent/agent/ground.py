@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from imagent.agent import extract, rules
 from imagent.agent.dates import target_day
 from imagent.agent.evaluate import ExpressionError, evaluate, format_number
+from imagent.agent.probe import named_things
 from imagent.agent.recall import recall
 from imagent.agent.references import find_reference
 from imagent.agent.structured import complete_structured
@@ -165,14 +166,15 @@ async def _search(gap: Gap, ctx: GroundContext) -> Gap:
     the hits merged, the answer copied from the best clause of the freshest good source."""
     if ctx.search is None or not ctx.request.options.search:
         return gap.model_copy(update={"status": GapStatus.UNRESOLVED})
-    queries = search_queries(gap, ctx.today)
+    asked, day, names = _in_context(gap, ctx)
+    queries = search_queries(gap, ctx.today, names=names, day=day)
     outcomes = await asyncio.gather(*(ctx.search.lookup(q, k=5) for q in queries))
     for warning in (w for outcome in outcomes for w in outcome.warnings):
         ctx.warnings.append(warning)
     hits = _merged([hit for outcome in outcomes for hit in outcome.hits])
     fresh = time_sensitive(gap.span) or rules.has_search_cue(gap.span)  # a fact that changes
     found = await extract.answer_from_hits(
-        gap, hits, ctx.llm, ctx.tracer, fresh_first=fresh, day=target_day(gap.span, ctx.today)
+        asked, hits, ctx.llm, ctx.tracer, fresh_first=fresh, day=day
     )
     searched = gap.model_copy(update={"queries": queries})
     if found is None:
@@ -188,6 +190,18 @@ async def _search(gap: Gap, ctx: GroundContext) -> Gap:
     return _resolved(searched, value, [evidence])
 
 
+def _in_context(gap: Gap, ctx: GroundContext) -> tuple[Gap, date | None, list[str]]:
+    """The phrase as the request means it: the names and the day the request gives that the
+    phrase leaves out ("race-day forecast" in a request about Oslo this Sunday)."""
+    missing = [n for n in named_things(ctx.request.prompt) if n.lower() not in gap.span.lower()]
+    missing = list(dict.fromkeys(missing))[:3]
+    day = target_day(gap.span, ctx.today) or target_day(ctx.request.prompt, ctx.today)
+    if not missing:
+        return gap, day, []
+    question = f"{gap.question} ({', '.join(missing)})"
+    return gap.model_copy(update={"question": question}), day, missing
+
+
 _TIME_WORDS = re.compile(
     r"\b(?:today|tonight|tomorrow|yesterday|this\s+(?:week|weekend|month|year|season)"
     r"|next\s+(?:week|weekend|month)|latest|current|newest|recent|upcoming|now|live)\b"
@@ -200,11 +214,19 @@ def time_sensitive(text: str) -> bool:
     return bool(_TIME_WORDS.search(text))
 
 
-def search_queries(gap: Gap, today: date) -> list[str]:
-    """The planner's queries, else the gap's phrase; a phrase that names a day ("tomorrow",
-    "this Sunday", "12月1日") or is time-sensitive carries that day, as sources write it."""
+def search_queries(
+    gap: Gap, today: date, *, names: list[str] | None = None, day: date | None = None
+) -> list[str]:
+    """The planner's queries, else the gap's phrase, with the names the request gives that
+    they leave out; a phrase that names a day ("tomorrow", "this Sunday", "12月1日", or `day`
+    from the rest of the request) or is time-sensitive carries that day, as sources write it."""
     queries = [q.strip() for q in gap.queries if q.strip()][:3] or [gap.span]
-    day = target_day(gap.span, today)
+    if names:
+        queries = [
+            q if any(n.lower() in q.lower() for n in names) else f"{q} {' '.join(names)}"
+            for q in queries
+        ]
+    day = day or target_day(gap.span, today)
     if day is None and not time_sensitive(gap.span):
         return queries
     day = day or today

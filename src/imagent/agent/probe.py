@@ -24,6 +24,43 @@ _NAMED = re.compile(
     r"|(?<![.!?]\s)(?<!^)\b((?:[A-Z][\w'’-]*\d*|\d+[A-Z][\w-]*)(?:\s+(?:[A-Z][\w'’-]*|of|the|\d+)){0,5})"
 )
 _MAX_SPAN = 300
+_NOT_NAMES = frozenset(
+    [
+        "i",
+        "ok",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+    ]
+)
 
 
 def named_things(prompt: str) -> list[str]:
@@ -32,7 +69,7 @@ def named_things(prompt: str) -> list[str]:
     for match in _NAMED.finditer(prompt.strip()):
         name = next(g for g in match.groups() if g)
         name = re.sub(r"(?:\s+(?:of|the))+$|['’]s$", "", name).strip(" '’")
-        if len(name) >= 2 and name.lower() not in ("i", "ok"):
+        if len(name) >= 2 and name.lower() not in _NOT_NAMES:
             found.append(name)
     return found
 
