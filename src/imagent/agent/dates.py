@@ -6,34 +6,15 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-_MONTHS = {
-    m: i
-    for i, names in enumerate(
-        (
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ),
-        start=1,
-    )
-    for m in names
-}
+from imagent.backends.search.dates import MONTHS, calendar_day
+
 _WEEKDAYS = {
     **{n: i for i, n in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday"))},
     "saturday": 5,
     "sunday": 6,
 }
 _ZH_WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
-_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
 _ISO = re.compile(r"\b(?P<y>20\d\d)-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b")
 _MONTH_DAY = re.compile(rf"\b{_MONTH}\s+{_DAY}\b", re.IGNORECASE)
@@ -75,22 +56,15 @@ def target_day(text: str, today: date) -> date | None:
 def _explicit(text: str, today: date) -> date | None:
     found = _ISO.search(text)
     if found:
-        return _safe(int(found["y"]), int(found["m"]), int(found["d"]))
+        return calendar_day(int(found["y"]), int(found["m"]), int(found["d"]))
     for pattern in (_MONTH_DAY, _DAY_MONTH):
         found = pattern.search(text)
         if found:
-            return _safe(today.year, _MONTHS[found["month"].lower()], int(found["day"]))
+            return calendar_day(today.year, MONTHS[found["month"].lower()], int(found["day"]))
     found = _ZH_DATE.search(text)
     if found:
-        return _safe(today.year, int(found["m"]), int(found["d"]))
+        return calendar_day(today.year, int(found["m"]), int(found["d"]))
     return None
-
-
-def _safe(year: int, month: int, day: int) -> date | None:
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
 
 
 def _weekday(today: date, weekday: int, last: bool, next_week: bool) -> date:

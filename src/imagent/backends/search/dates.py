@@ -12,7 +12,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_tz
 
-_MONTHS = {
+MONTHS = {  # month names and abbreviations, lower case, to 1-12
     name: number
     for number, names in enumerate(
         [
@@ -60,7 +60,8 @@ def normalise_date(value: str | None, today: date | None = None) -> str | None:
     return relative.isoformat() if relative else None
 
 
-def _day(year: int, month: int, day: int) -> date | None:
+def calendar_day(year: int, month: int, day: int) -> date | None:
+    """The date, or None when there is no such day (Feb 30)."""
     try:
         return date(year, month, day)
     except ValueError:
@@ -69,19 +70,19 @@ def _day(year: int, month: int, day: int) -> date | None:
 
 def _iso(text: str) -> date | None:
     match = _ISO.match(text)
-    return _day(*(int(g) for g in match.groups())) if match else None
+    return calendar_day(*(int(g) for g in match.groups())) if match else None
 
 
 def _cjk(text: str) -> date | None:
     match = _CJK.search(text)
-    return _day(*(int(g) for g in match.groups())) if match else None
+    return calendar_day(*(int(g) for g in match.groups())) if match else None
 
 
 def _rfc2822(text: str) -> date | None:
     if not re.search(r"\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}", text):
         return None
     parsed = parsedate_tz(text)
-    return _day(parsed[0], parsed[1], parsed[2]) if parsed else None
+    return calendar_day(parsed[0], parsed[1], parsed[2]) if parsed else None
 
 
 def _prose(text: str) -> date | None:
@@ -91,8 +92,8 @@ def _prose(text: str) -> date | None:
         day, month_name, year = match.groups()
     else:
         return None
-    month = _MONTHS.get(month_name.lower())
-    return _day(int(year), month, int(day)) if month else None
+    month = MONTHS.get(month_name.lower())
+    return calendar_day(int(year), month, int(day)) if month else None
 
 
 def _relative(text: str, today: date) -> date | None:
