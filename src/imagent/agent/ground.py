@@ -214,19 +214,16 @@ def time_sensitive(text: str) -> bool:
     return bool(_TIME_WORDS.search(text))
 
 
-def search_queries(
-    gap: Gap, today: date, *, names: list[str] | None = None, day: date | None = None
-) -> list[str]:
+def search_queries(gap: Gap, today: date, *, names: list[str], day: date | None) -> list[str]:
     """The planner's queries, else the gap's phrase, with the names the request gives that
-    they leave out; a phrase that names a day ("tomorrow", "this Sunday", "12月1日", or `day`
-    from the rest of the request) or is time-sensitive carries that day, as sources write it."""
+    they leave out; they carry the day the request names (`day`, from `_in_context`), or
+    today's date when the phrase is time-sensitive, as sources write it."""
     queries = [q.strip() for q in gap.queries if q.strip()][:3] or [gap.span]
     if names:
         queries = [
             q if any(n.lower() in q.lower() for n in names) else f"{q} {' '.join(names)}"
             for q in queries
         ]
-    day = day or target_day(gap.span, today)
     if day is None and not time_sensitive(gap.span):
         return queries
     day = day or today
