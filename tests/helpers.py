@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from imagent.agent.trace import Tracer
 from imagent.backends.llm.base import Message, text_of
 from imagent.backends.llm.fake import FakeLLM
 from imagent.core.types import Usage
+
+
+def in_threads(work: Callable[[], object], count: int = 4) -> list[BaseException]:
+    """Run `work` in `count` threads at once; what each raised."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
 
 
 def tracer() -> Tracer:

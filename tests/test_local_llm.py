@@ -13,7 +13,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from importlib.util import find_spec
 from pathlib import Path
@@ -37,6 +36,8 @@ from imagent.backends.llm.model_files import (
 )
 from imagent.core.errors import BackendError, ConfigError, ModelFilesError
 from imagent.settings import Settings
+
+from .helpers import in_threads
 
 HAS_LLAMA = find_spec("llama_cpp") is not None
 needs_llama = pytest.mark.skipif(not HAS_LLAMA, reason="llama-cpp-python is not installed")
@@ -176,20 +177,7 @@ def test_wrong_version_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 def test_concurrent_assembly_yields_one_good_file(tiny: ModelSpec, tmp_settings: Settings) -> None:
-    errors: list[BaseException] = []
-
-    def assemble() -> None:
-        try:
-            model_path("tiny", tmp_settings)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=assemble) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert in_threads(lambda: model_path("tiny", tmp_settings)) == []
     assert (tmp_settings.models_dir / "tiny.gguf").read_bytes() == b"".join(CHUNKS)
     assert not [p for p in tmp_settings.models_dir.iterdir() if p.name.endswith(".tmp")]
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,8 @@ from imagent.backends.llm.prefix_cache import (
     folder_usage,
 )
 from imagent.settings import Settings
+
+from .helpers import in_threads
 
 KEY = StateKey(
     model="a" * 64, runtime="llama-cpp-python 0.3.36, state v3", n_ctx=4096, kv_types="k1 v1 fa0"
@@ -185,22 +186,13 @@ def test_unwritable_folder_costs_speed_not_the_call(
 
 
 def test_concurrent_writers_of_one_entry_leave_one_whole_file(disk: DiskStates) -> None:
-    errors: list[BaseException] = []
     big = Snapshot(HEAD, os.urandom(200_000))
 
     def write() -> None:
-        try:
-            for _ in range(5):
-                disk.save(big)
-        except BaseException as exc:
-            errors.append(exc)
+        for _ in range(5):
+            disk.save(big)
 
-    threads = [threading.Thread(target=write) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert in_threads(write) == []
     [path] = disk.folder.iterdir()
     assert disk.load(path) == big
 
