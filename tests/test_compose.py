@@ -1,12 +1,13 @@
 from typing import ClassVar
 
-from imagent.agent.compose import compose_spec
+from imagent.agent.compose import annotate, compose_spec
 from imagent.backends.renderer.base import RenderedImage, Renderer
 from imagent.backends.renderer.fake import FakeRenderer
 from imagent.core.types import (
     ContextPlan,
     Evidence,
     EvidenceSource,
+    Fact,
     Gap,
     GapRoute,
     GapStatus,
@@ -96,3 +97,13 @@ def test_unresolved_gaps_leave_the_request_words_in_place() -> None:
         Request(prompt=PROMPT), plan(), [gap], FakeRenderer(), seed=1, tracer=tracer()
     )
     assert "the result of 17 x 23" in spec.prompt and spec.facts == []
+
+
+def test_two_phrases_answered_by_the_same_words_show_them_once() -> None:
+    close = "11月24日,云杉科技(YSKJ)收盘报36.58元"
+    facts = [
+        Fact(gap_id=g, span=span, value=close, source=EvidenceSource.WEB)
+        for g, span in (("g1", "云杉科技（YSKJ）最新收盘价"), ("g2", "最新收盘价"))
+    ]
+    text = annotate("画一张股票行情卡片，显示云杉科技（YSKJ）最新收盘价", facts)
+    assert text.count(close) == 1 and text.endswith(f"最新收盘价 ({close})")

@@ -385,3 +385,130 @@ async def test_a_narrow_phrase_is_looked_up_with_the_names_and_day_its_request_g
     )
     assert g.queries == ["race-day forecast Oslo 2026-11-29 Sunday November 29"]
     assert "snow" in (g.resolution or "")
+
+
+BEIJING_3_DAYS = [
+    {
+        "title": "北京天气预报（11月26日—28日）",
+        "url": "https://weather.example/bj-3d",
+        "date": "2026-11-25",
+        "text": "26日：小雪，-4~2℃；27日：晴转多云，-3~6℃，北风3级；28日：多云，-2~5℃。",
+    }
+]
+
+
+async def test_a_forecast_for_several_days_answers_with_the_day_asked_for() -> None:
+    """后天 from 11-25 is the 27th: the clause about the 27th, not the first one."""
+    [g] = await ground_gaps(
+        [gap(GapRoute.SEARCH, "后天北京天气")],
+        ctx(Request(prompt="后天北京天气的提醒卡片"), search=FakeSearch(documents=BEIJING_3_DAYS)),
+    )
+    assert g.resolution is not None and g.resolution.startswith("晴转多云")
+    assert "雪" not in g.resolution
+
+
+async def test_a_model_answer_about_another_day_is_not_taken() -> None:
+    docs = [
+        *BEIJING_3_DAYS,
+        {
+            "title": "北京一周天气展望",
+            "url": "https://weather.example/bj-week",
+            "date": "2026-11-20",
+            "text": "27日北京有一次降雨过程，气温5~11℃。",
+        },
+    ]
+    wrong_day = FakeLLM(responses=[{"answer": "26日:小雪,-4~2°C", "source": 0}])
+    [g] = await ground_gaps(
+        [gap(GapRoute.SEARCH, "后天北京天气")],
+        ctx(Request(prompt="后天北京天气"), search=FakeSearch(documents=docs), llm=wrong_day),
+    )
+    assert len(wrong_day.calls) == 1  # the sources disagree: the model was asked
+    assert g.resolution is not None and "雪" not in g.resolution and "晴转多云" in g.resolution
+
+
+async def test_a_newer_source_wins_a_near_tie_even_for_facts_not_said_to_change() -> None:
+    docs = [
+        {
+            "title": "Marcus Pell to direct Lanterns Over Kessel",
+            "date": "2025-03-02",
+            "text": "Director Marcus Pell will shoot Lanterns Over Kessel.",
+        },
+        {
+            "title": "Imogen Achterberg on directing Lanterns Over Kessel",
+            "date": "2026-11-17",
+            "text": "Director Imogen Achterberg shot Lanterns Over Kessel on a windswept island set.",
+        },
+    ]
+    [g] = await ground_gaps(
+        [gap(GapRoute.SEARCH, "the director of 'Lanterns Over Kessel'")],
+        ctx(Request(prompt="p"), search=FakeSearch(documents=docs)),
+    )
+    assert "Achterberg" in (g.resolution or "") and "Pell" not in (g.resolution or "")
+
+
+async def test_a_knowledge_question_the_model_is_not_trusted_with_is_looked_up() -> None:
+    docs = [
+        {
+            "title": "Driftwood Kings II: Low Tide locks its final cut",
+            "date": "2026-11-05",
+            "text": "Driftwood Kings II: Low Tide has a final runtime of 2 hours 14 minutes.",
+        }
+    ]
+    llm = FakeLLM()
+    [g] = await ground_gaps(
+        [gap(GapRoute.KNOWLEDGE, "how long the Driftwood Kings sequel runs")],
+        ctx(Request(prompt="p"), search=FakeSearch(documents=docs), llm=llm, knowledge=False),
+    )
+    assert g.status is GapStatus.RESOLVED and "2 hours 14 minutes" in (g.resolution or "")
+    assert g.evidence[0].source is EvidenceSource.WEB and llm.calls == []  # cited, not believed
+
+
+async def test_the_day_asked_for_beats_a_newer_page_about_another_day() -> None:
+    """ "Last Friday's close" from Wednesday 11-25: Friday's page, not Tuesday's newer one,
+    whichever the model points at."""
+    docs = [
+        {
+            "title": "Friday closing prices, Nov 20",
+            "date": "2026-11-20",
+            "text": "At Friday's close on November 20: ORBX 12.04, KELP 3.87.",
+        },
+        {
+            "title": "Tuesday's closes",
+            "date": "2026-11-24",
+            "text": "Tuesday, November 24: ORBX 12.30, KELP 3.79.",
+        },
+    ]
+    newest = FakeLLM(responses=[{"answer": "ORBX 12.30, KELP 3.79", "source": 0}])
+    request = Request(prompt="a stock board with ORBX and KELP, each with last Friday's close")
+    [g] = await ground_gaps(
+        [gap(GapRoute.SEARCH, "ORBX and KELP")],
+        ctx(request, search=FakeSearch(documents=docs), llm=newest),
+    )
+    assert g.resolution is not None and "12.04" in g.resolution and "12.30" not in g.resolution
+
+
+async def test_tomorrow_on_a_page_means_the_day_after_it_was_published() -> None:
+    """Asked on 11-25 about 11-26: a page of 11-24 saying "the day after tomorrow" is about
+    that day; the newest page, about today, is not; the oldest names the day but is stale."""
+    docs = [
+        {
+            "title": "Hangzhou outlook",
+            "date": "2026-11-19",
+            "text": "Hangzhou on Thursday 26 November: sunny, 21 °C.",
+        },
+        {
+            "title": "Hangzhou forecast",
+            "date": "2026-11-24",
+            "text": "Hangzhou the day after tomorrow: light rain, 14 °C.",
+        },
+        {
+            "title": "Hangzhou now",
+            "date": "2026-11-25",
+            "text": "Hangzhou today: cloudy, 16 °C.",
+        },
+    ]
+    [g] = await ground_gaps(
+        [gap(GapRoute.SEARCH, "tomorrow's weather in Hangzhou")],
+        ctx(Request(prompt="p"), search=FakeSearch(documents=docs)),
+    )
+    assert g.resolution == "light rain, 14 °C"

@@ -9,6 +9,7 @@ from imagent.agent.agent import Agent
 from imagent.agent.planning import make_plan
 from imagent.backends.llm.fake import FakeLLM
 from imagent.backends.renderer.fake import FakeRenderer
+from imagent.backends.search.fake import FakeSearch
 from imagent.core.types import GapRoute, GapStatus, Request
 from imagent.settings import Settings
 
@@ -177,6 +178,8 @@ async def test_when_the_rule_misses_an_operand_the_model_wins() -> None:
         ("一张写着新年快乐的红色海报", ["新年快乐"]),  # unquoted: ends before 的 + the thing
         ("一块写着欢迎光临的木牌", ["欢迎光临"]),
         ("一张卡片，写着我的梦想", ["我的梦想"]),
+        ("a banner reading Welcome Home Dad in gold letters", ["Welcome Home Dad"]),
+        ("a girl reading a book under a tree", []),  # reading as an activity: nothing to show
     ],
 )
 async def test_text_the_user_wants_shown_reaches_the_plan_verbatim(
@@ -216,7 +219,6 @@ async def test_the_subject_never_ends_mid_phrase(prompt: str, subject: str) -> N
 
 
 async def test_a_resolved_value_goes_beside_the_phrase_it_answers(settings: Settings) -> None:
-    from imagent.backends.search.fake import FakeSearch
 
     docs = [
         {
@@ -376,3 +378,62 @@ async def test_lookup_and_memory_phrases_become_rule_gaps_without_a_model() -> N
         (GapRoute.SEARCH, "tomorrow's weather in Hangzhou", "rules"),
         (GapRoute.MEMORY, "my usual style", "rules"),
     ]
+
+
+async def test_a_lookup_of_a_name_asks_the_question_around_it_and_keeps_the_name(
+    settings: Settings,
+) -> None:
+    """The model marked only the title: the gap is "the director of 'X'", the answer goes
+    beside it, and the title the user wrote is never replaced."""
+    docs = [
+        {
+            "title": "Imogen Achterberg on directing Lanterns Over Kessel",
+            "date": "2026-11-17",
+            "text": "Director Imogen Achterberg shot Lanterns Over Kessel on an island set.",
+        }
+    ]
+    llm = planner([{"span": "Lanterns Over Kessel", "route": "search"}])
+    result = await Agent(
+        settings,
+        llm=llm,
+        renderer=FakeRenderer(),
+        judges=["instruction"],
+        memory="none",
+        search=FakeSearch(documents=docs),
+        today=TODAY,
+    ).plan("the director of 'Lanterns Over Kessel' on the film set, with their name in a caption")
+    [gap] = result.gaps
+    assert gap.span == "the director of 'Lanterns Over Kessel'"
+    assert "Imogen Achterberg" in (gap.resolution or "")
+    assert result.final_prompt.startswith("the director of 'Lanterns Over Kessel' (")
+
+
+@pytest.mark.parametrize(
+    "prompt,name,widened",
+    [
+        (
+            "fan art of the main character of the new anime Ironbloom Academy",
+            "Ironbloom Academy",
+            "the main character of the new anime Ironbloom Academy",
+        ),
+        ("做一张海报，庆祝今年“银杏杯”围棋赛的冠军", "银杏杯", "“银杏杯”围棋赛的冠军"),
+        ("画一张观影卡片：今年金穗奖的最佳女主角，写上她的名字", "金穗奖", "金穗奖的最佳女主角"),
+    ],
+)
+async def test_a_looked_up_name_takes_in_its_question(prompt: str, name: str, widened: str) -> None:
+    plan, _ = await plan_with(prompt, planner([{"span": name, "route": "search"}]))
+    assert [g.span for g in plan.gaps if g.decided_by == "llm"] == [widened]
+
+
+async def test_a_name_with_no_question_around_it_is_not_widened() -> None:
+    llm = planner([{"span": "Eiffel Tower", "route": "search"}])
+    plan, _ = await plan_with("a poster of the Eiffel Tower at sunset, latest design", llm)
+    assert [g.span for g in plan.gaps if g.decided_by == "llm"] == ["Eiffel Tower"]
+
+
+async def test_quoted_text_is_never_looked_up_or_rewritten() -> None:
+    prompt = "Make a 'Season 3 confirmed!' card for Moonlit Bakery Wars"
+    plan, t = await plan_with(prompt, planner([{"span": "Season 3 confirmed!", "route": "search"}]))
+    assert all(g.span != "Season 3 confirmed!" for g in plan.gaps)
+    assert "Season 3 confirmed!" in [b.text for b in plan.text]
+    assert any("quoted to show" in e.message for e in t.events if e.kind == "decision")

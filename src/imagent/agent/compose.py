@@ -73,8 +73,8 @@ def annotate(text: str, facts: list[Fact]) -> str:
         if found is None:
             continue
         note = fact.value if not fact.visual else f"{fact.value}: {fact.visual}"
-        if note.lower() in found.group(0).lower():
-            continue
+        if note.lower() in found.group(0).lower() or f"({note})".lower() in text.lower():
+            continue  # the phrase says it already, or another gap's answer said the same
         text = f"{text[: found.end()]} ({note}){text[found.end() :]}"
     return text
 

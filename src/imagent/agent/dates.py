@@ -40,9 +40,9 @@ def target_day(text: str, today: date) -> date | None:
     explicit = _explicit(text, today)
     if explicit is not None:
         return explicit
-    for pattern, shift in _RELATIVE:
-        if pattern.search(text):
-            return today + timedelta(days=shift)
+    relative = relative_day(text, today)
+    if relative is not None:
+        return relative
     found = _WEEKDAY.search(text)
     if found:
         which = (found["which"] or "").lower()
@@ -50,6 +50,14 @@ def target_day(text: str, today: date) -> date | None:
     zh = _ZH_WEEKDAY.search(text)
     if zh:
         return _weekday(today, _ZH_WEEKDAYS[zh["name"]], zh["which"] == "上", zh["which"] == "下")
+    return None
+
+
+def relative_day(text: str, today: date) -> date | None:
+    """The day "tomorrow", "yesterday", 后天… in `text` mean when said on `today`."""
+    for pattern, shift in _RELATIVE:
+        if pattern.search(text):
+            return today + timedelta(days=shift)
     return None
 
 

@@ -24,6 +24,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
+from imagent.agent.dates import relative_day
 from imagent.agent.structured import complete_structured
 from imagent.agent.trace import Tracer
 from imagent.backends.llm.base import LLM
@@ -156,32 +157,41 @@ def best_passage(query: str, passages: list[str]) -> str | None:
 
 @dataclass(frozen=True)
 class Candidate:
-    """A sentence that may answer the gap, the hit it came from, and how well it matches."""
+    """A sentence that may answer the gap, the hit it came from, how well it matches, and
+    whether it speaks of the day the request names."""
 
     score: float
     sentence: str
     hit: SearchHit
+    on_day: bool = False
+
+
+CLOSE_WHEN_CHANGING = 0.6  # a fact said to change: a newer page wins if nearly as relevant
+CLOSE = 0.8  # any other fact: a newer page wins a near tie
 
 
 def candidates(
     gap: Gap, hits: list[SearchHit], fresh_first: bool, day: date | None = None
 ) -> list[Candidate]:
-    """Answer-bearing sentences, best first. For a time-sensitive gap, among sentences that
-    match nearly as well as the best, the newest source comes first (a stale page loses).
+    """Answer-bearing sentences, best first. Among sentences that match about as well as the
+    best, the newest source comes first (a stale page loses); for a fact the request says
+    changes (`fresh_first`: "tomorrow", "latest", a named day), "about as well" is looser.
     When the request names a day, a sentence (or its page's title) naming it scores higher."""
     wanted = terms(f"{gap.span} {gap.question} {' '.join(gap.queries)}")
-    named_day = day_pattern(day) if day is not None else None
-    found = [
-        Candidate(_score(wanted, s, hit) + _day_bonus(named_day, s, hit), s, hit)
-        for hit in hits
-        for s in sentences(hit.text)
-        if terms(s) - wanted  # a heading that only repeats the question answers nothing
-    ]
+    found = []
+    for hit in hits:
+        for s in sentences(hit.text):
+            if not terms(s) - wanted:  # a heading that only repeats the question answers nothing
+                continue
+            on_day = day is not None and speaks_of_day(day, s, hit)
+            found.append(Candidate(_score(wanted, s, hit) + DAY_BONUS * on_day, s, hit, on_day))
     found = sorted((c for c in found if c.score > 0), key=lambda c: -c.score)
-    if fresh_first and found:
-        close = [c for c in found if c.score >= 0.6 * found[0].score]
+    if found:
+        cutoff = (CLOSE_WHEN_CHANGING if fresh_first else CLOSE) * found[0].score
+        close = [c for c in found if c.score >= cutoff]
         rest = [c for c in found if c not in close]
-        close.sort(key=lambda c: (c.hit.date or "", c.score), reverse=True)
+        # The day asked for first, then the newest page: a fresh page about another day loses.
+        close.sort(key=lambda c: (c.on_day, c.hit.date or "", c.score), reverse=True)
         found = close + rest
     return found[:MAX_CANDIDATES]
 
@@ -202,10 +212,14 @@ def day_pattern(day: date) -> re.Pattern[str]:
     return re.compile("|".join(forms), re.IGNORECASE)
 
 
-def _day_bonus(named_day: re.Pattern[str] | None, sentence: str, hit: SearchHit) -> float:
-    if named_day is None:
-        return 0.0
-    return DAY_BONUS if named_day.search(f"{hit.title} {sentence}") else 0.0
+def speaks_of_day(day: date, sentence: str, hit: SearchHit) -> bool:
+    """Whether a sentence (or its page's title) is about `day`: it names the date, or says
+    "tomorrow", "today"… on a page published the day before, the same day…"""
+    if day_pattern(day).search(f"{hit.title} {sentence}"):
+        return True
+    if not hit.date:
+        return False
+    return relative_day(sentence, date.fromisoformat(hit.date)) == day
 
 
 def _score(wanted: set[str], sentence: str, hit: SearchHit) -> float:
@@ -217,17 +231,33 @@ def _score(wanted: set[str], sentence: str, hit: SearchHit) -> float:
     return 0.6 * own + 0.4 * titled + 0.05 * min(4, len(values))
 
 
-def answer_clause(candidate: Candidate, gap: Gap) -> str:
-    """The part of a sentence that answers: the clause sharing most words with the question,
-    after a colon when the sentence names its topic first ("Paris tomorrow: light rain")."""
+def answer_clause(candidate: Candidate, gap: Gap, day: date | None = None) -> str:
+    """The part of a sentence that answers: the clause sharing most words with the question
+    (one naming the request's day first: "26日：小雪；27日：晴"), after a colon when the
+    sentence names its topic first ("Paris tomorrow: light rain")."""
     sentence = candidate.sentence.rstrip(" .。")
     clauses = [c.strip() for c in _CLAUSE.split(sentence) if c.strip()]
+    if day is not None:
+        named_day = day_pattern(day)
+        clauses = [c for c in clauses if named_day.search(c)] or clauses
     wanted = terms(f"{gap.span} {gap.question}")
     best = max(clauses, key=lambda c: overlap(wanted, c)) if clauses else sentence
-    head, colon, tail = best.partition(": ")
-    if colon and tail.strip() and terms(head) & wanted:
+    head, colon, tail = _topic_first(best)
+    names_the_day = day is not None and day_pattern(day).search(head)
+    if colon and tail.strip() and (terms(head) & wanted or names_the_day):
         best = tail.strip()
     return best[:MAX_RESOLUTION_CHARS]
+
+
+_TOPIC_COLON = re.compile(r":(?=\s|[^\x00-\x7f])\s*|：\s*")
+
+
+def _topic_first(text: str) -> tuple[str, str, str]:
+    """A sentence split where it names its topic first: "Paris tomorrow: light rain", "27日：晴"."""
+    found = _TOPIC_COLON.search(text)
+    if found is None:
+        return text, "", ""
+    return text[: found.start()], found.group(0), text[found.end() :]
 
 
 def _evidence(candidate: Candidate) -> Evidence:
@@ -259,11 +289,11 @@ async def answer_from_hits(
         return None
     best = ranked[0]
     if llm is not None and _needs_choosing(ranked):
-        phrase = await _model_phrase(gap, ranked, llm, tracer)
+        phrase = await _model_phrase(gap, ranked, llm, tracer, day)
         if phrase is not None:
             answer, chosen = phrase
             return answer, _evidence(chosen)
-    return answer_clause(best, gap), _evidence(best)
+    return answer_clause(best, gap, day), _evidence(best)
 
 
 def _needs_choosing(ranked: list[Candidate]) -> bool:
@@ -288,7 +318,7 @@ def _repeats_the_question(answer: str, gap: Gap) -> bool:
 
 
 async def _model_phrase(
-    gap: Gap, ranked: list[Candidate], llm: LLM, tracer: Tracer
+    gap: Gap, ranked: list[Candidate], llm: LLM, tracer: Tracer, day: date | None
 ) -> tuple[str, Candidate] | None:
     sources = "\n".join(
         f"[{i}] ({c.hit.date or 'undated'}) {c.sentence}" for i, c in enumerate(ranked)
@@ -300,20 +330,32 @@ async def _model_phrase(
         return None
     chosen = ranked[picked.source]
     at = chosen.sentence.lower().find(answer.lower())
-    if _repeats_the_question(answer, gap):
+    rejected = _rejected(answer, at, chosen, gap, day) or _another_day(chosen, ranked)
+    if rejected:
         tracer.decision(
             "ground",
-            f"{gap.id}: the model's answer {answer!r} only repeats the question; kept the "
-            "best-matching clause",
-            by="evidence",
-        )
-        return None
-    if at < 0 or speaks_to_the_reader(answer):
-        tracer.decision(
-            "ground",
-            f"{gap.id}: the model's answer {answer!r} is not a phrase of its source; kept the "
-            "best-matching clause",
+            f"{gap.id}: the model's answer {answer!r} {rejected}; kept the best-matching clause",
             by="evidence",
         )
         return None
     return chosen.sentence[at : at + len(answer)], chosen
+
+
+def _another_day(chosen: Candidate, ranked: list[Candidate]) -> str:
+    if not chosen.on_day and any(c.on_day for c in ranked):
+        return "is from a source about another day than the one asked for"
+    return ""
+
+
+def _rejected(answer: str, at: int, chosen: Candidate, gap: Gap, day: date | None) -> str:
+    """Why the model's phrase cannot be the answer ("" when it can)."""
+    if _repeats_the_question(answer, gap):
+        return "only repeats the question"
+    if at < 0 or speaks_to_the_reader(answer):
+        return "is not a phrase of its source"
+    if day is not None:
+        named_day = day_pattern(day)
+        dated = [c for c in _CLAUSE.split(chosen.sentence) if named_day.search(c)]
+        if dated and not any(answer.lower() in c.lower() for c in dated):
+            return "is not from the part of its source about the day asked for"
+    return ""

@@ -133,8 +133,11 @@ def answers_knowledge(settings: Settings, tier: str) -> bool:
 
 async def _knowledge(gap: Gap, ctx: GroundContext) -> Gap:
     """General knowledge: the planner's answer if it gave one, else one focused question.
-    A model that is not sure leaves the gap unresolved rather than guess, and so does a model
-    not trusted with knowledge (`knowledge_answers`): the renderer gets the user's words."""
+    A model that is not sure leaves the gap unresolved rather than guess. A model not trusted
+    with knowledge (`knowledge_answers`) does not answer: the gap is looked up when search is
+    on, else the renderer gets the user's words."""
+    if not ctx.knowledge and _can_search(ctx):
+        return await _looked_up(gap, ctx)
     if ctx.llm is not None and not ctx.knowledge:
         ctx.warnings.append(
             f"{gap.span!r} is a general-knowledge question the planner model ({ctx.llm.id}) is"
@@ -157,6 +160,23 @@ async def _knowledge(gap: Gap, ctx: GroundContext) -> Gap:
     return resolved.model_copy(update={"visual": found.look.strip()})
 
 
+def _can_search(ctx: GroundContext) -> bool:
+    return ctx.search is not None and ctx.request.options.search
+
+
+async def _looked_up(gap: Gap, ctx: GroundContext) -> Gap:
+    """A knowledge question the model is not trusted to answer, answered from sources
+    instead: extractive like any search, so the answer is a cited phrase or nothing."""
+    ctx.tracer.decision(
+        STEP,
+        f"{gap.id}: {gap.span!r} is a knowledge question no model here is trusted to answer;"
+        " looked up instead",
+        gap_id=gap.id,
+        by="evidence",
+    )
+    return await _search(gap, ctx)
+
+
 def _why(text: str) -> Evidence:
     return Evidence(source=EvidenceSource.REASONING, title="general knowledge", snippet=text)
 
@@ -164,15 +184,17 @@ def _why(text: str) -> Evidence:
 async def _search(gap: Gap, ctx: GroundContext) -> Gap:
     """Look it up: the planner's queries (or the phrase, dated when it is time-sensitive),
     the hits merged, the answer copied from the best clause of the freshest good source."""
-    if ctx.search is None or not ctx.request.options.search:
+    search = ctx.search
+    if search is None or not ctx.request.options.search:
         return gap.model_copy(update={"status": GapStatus.UNRESOLVED})
     asked, day, names = _in_context(gap, ctx)
     queries = search_queries(gap, ctx.today, names=names, day=day)
-    outcomes = await asyncio.gather(*(ctx.search.lookup(q, k=5) for q in queries))
+    outcomes = await asyncio.gather(*(search.lookup(q, k=5) for q in queries))
     for warning in (w for outcome in outcomes for w in outcome.warnings):
         ctx.warnings.append(warning)
     hits = _merged([hit for outcome in outcomes for hit in outcome.hits])
-    fresh = time_sensitive(gap.span) or rules.has_search_cue(gap.span)  # a fact that changes
+    # A fact that changes: the phrase says so, or the request names the day it is about.
+    fresh = day is not None or time_sensitive(gap.span) or rules.has_search_cue(gap.span)
     found = await extract.answer_from_hits(
         asked, hits, ctx.llm, ctx.tracer, fresh_first=fresh, day=day
     )

@@ -91,7 +91,9 @@ async def ground(ctx: RunContext) -> None:
     )
     probe = None
     if grounding.search is not None and result.request.options.search:
-        probe = lookup_probe(result.request.prompt, result.gaps)
+        probe = lookup_probe(
+            result.request.prompt, result.gaps, knowledge_looked_up=not grounding.knowledge
+        )
     grounded = await ground_gaps([*result.gaps, *([probe] if probe else [])], grounding)
     if probe is not None:
         found = grounded.pop()

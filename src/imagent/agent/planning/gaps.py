@@ -106,6 +106,8 @@ def weigh(
     gaps = list(taken)
     for planned in proposed:
         planned = _rerouted(reading, planned, tracer)
+        if planned.route in ("search", "knowledge"):
+            planned = _widened(reading, planned, tracer)
         reason = _rejection(reading, planned, capable)
         if reason:
             tracer.decision(
@@ -154,6 +156,16 @@ def _rerouted(reading: RequestReading, planned: ProposedGap, tracer: Tracer) -> 
     return planned
 
 
+def _widened(reading: RequestReading, planned: ProposedGap, tracer: Tracer) -> ProposedGap:
+    """A lookup whose span is only the thing asked about takes in the question around it
+    ("the director of 'X'"), so the answer goes beside the question and the name stays."""
+    span = rules.widen_lookup(reading.prompt, planned.span.strip())
+    if span == planned.span.strip():
+        return planned
+    tracer.decision(STEP, f"{planned.route} gap {planned.span!r} asks {span!r}", by="rules")
+    return ProposedGap(**{**planned.__dict__, "span": span})
+
+
 def _bare_number(expression: str) -> bool:
     return bool(re.fullmatch(r"\s*-?\d+(?:\.\d+)?\s*", expression))
 
@@ -180,6 +192,8 @@ def _rejection(reading: RequestReading, planned: ProposedGap, capable: bool) -> 
         overlaps((found.start(), found.end()), p) for p in rules.protected_ranges(reading.prompt)
     ):
         return "the number is the user's own wording (text to show, an offer, a time)"
+    if planned.route in ("search", "knowledge") and rules.inside_quotes(reading.prompt, span):
+        return "it is text the user quoted to show, kept as written"
     if reading.images and overlaps_text(span, reading.images.span):
         return "it is the count of images the request asks for"
     if planned.route in ("knowledge", "search") and not capable and not _asks(reading, planned):

@@ -20,10 +20,12 @@ from imagent.agent.rules.spans import (
     find_span,
     replace_span,
     span_pattern,
+    widen_lookup,
     widen_span,
 )
 from imagent.agent.rules.text import (
     Shown,
+    inside_quotes,
     names_a_value,
     protected_ranges,
     quoted_text,
@@ -42,6 +44,7 @@ __all__ = [
     "has_memory_cue",
     "has_search_cue",
     "image_count",
+    "inside_quotes",
     "knowledge_spans",
     "memory_spans",
     "names_a_value",
@@ -52,5 +55,6 @@ __all__ = [
     "search_spans",
     "shown_text",
     "span_pattern",
+    "widen_lookup",
     "widen_span",
 ]

@@ -42,6 +42,36 @@ def widen_span(prompt: str, span: str) -> str:
     return match.group(0) if match else span
 
 
+_OPEN_QUOTE = r"[\"'“‘「『《]?"
+_CLOSE_QUOTE = r"[\"'”’」』》]?"
+_CJK_CHARS = r"[\u4e00-\u9fff]"
+
+
+def widen_lookup(prompt: str, span: str) -> str:
+    """A looked-up phrase with the question it belongs to, when the span is only the thing
+    asked about: "Lanterns Over Kessel" → "the director of 'Lanterns Over Kessel'",
+    "金穗奖" → "金穗奖的最佳女主角". The answer then goes beside the question, and the name
+    itself is never replaced."""
+    pattern = span_pattern(span)
+    english = (
+        r"\bthe\s+(?:[\w'’-]+\s+){0,3}?(?:of|for|behind|in)\s+(?:[\w'’-]+\s+){0,3}?"
+        + _OPEN_QUOTE
+        + pattern
+        + _CLOSE_QUOTE
+    )
+    chinese = (
+        _OPEN_QUOTE
+        + pattern
+        + _CLOSE_QUOTE
+        + rf"{_CJK_CHARS}{{0,4}}?的{_CJK_CHARS}{{1,6}}?(?=[，。,.!！?？、；;\s]|$)"
+    )
+    for form in (english, chinese):
+        match = re.search(form, prompt, re.IGNORECASE)
+        if match and len(match.group(0).strip()) > len(span.strip()):
+            return match.group(0).strip()
+    return span
+
+
 def replace_span(text: str, span: str, value: str) -> str:
     """Replace `span` (case-insensitive, flexible spacing) with `value` once."""
     return re.sub(span_pattern(span), lambda _: value, text, count=1, flags=re.IGNORECASE)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from imagent.agent.rules.spans import CUE
+from imagent.agent.rules.spans import CUE, find_span
 
 _QUOTES = re.compile(
     r"\"([^\"]{1,300})\"|“([^”]{1,300})”|«([^»]{1,300})»|「([^」]{1,300})」|『([^』]{1,300})』"
@@ -20,6 +20,8 @@ _QUOTES = re.compile(
 )
 _SHOW_CUE = re.compile(
     r"\b(?:that\s+|which\s+)?(?:says|saying|reads"
+    r"|reading(?!\s+(?:a|an|the|his|her|their|my|our|its|this|that|in|on|at|to|by|from|about"
+    r"|with|under|glasses|books?|newspapers?|magazines?|quietly|aloud)\b)"
     r"|with\s+the\s+(?:text|words|caption|slogan|message|title|headline)"
     r"|(?:text|caption|slogan|message|headline|title|tagline)\s*(?::|=|is)"
     r"|titled|entitled|labell?ed|captioned|spelling(?:\s+out)?|printed\s+with|written\s+on\s+it"
@@ -78,6 +80,14 @@ def quoted(prompt: str) -> list[Shown]:
         group = next(i for i, g in enumerate(match.groups(), start=1) if g)
         found.append(Shown(match.group(group), match.start(group), match.end(group), "quoted"))
     return found
+
+
+def inside_quotes(prompt: str, span: str) -> bool:
+    """Whether `span` is (part of) text the request quotes: the user's words to show."""
+    found = find_span(prompt, span)
+    return found is not None and any(
+        q.start <= found.start() and found.end() <= q.end for q in quoted(prompt)
+    )
 
 
 def _after_cue(prompt: str, start: int) -> Shown | None:
