@@ -71,6 +71,28 @@ def test_every_format_is_read_with_title_and_date(folder: Path) -> None:
         read_document(folder / "photo.png")
 
 
+@pytest.mark.parametrize(
+    "text,day",
+    [
+        ("Lisbon forecast\nPublished: 20 November 2025\n\nSunny, high 19 °C.", "2025-11-20"),
+        ("# Kessel news\n\n*Updated Nov 24, 2025 at 10:00*\n\nFilming ended.", "2025-11-24"),
+        ("银杏杯决赛\n发布时间：2025年11月18日\n韩墨川夺冠。", "2025-11-18"),
+    ],
+)
+def test_a_date_written_at_the_top_beats_the_file_time(tmp_path: Path, text: str, day: str) -> None:
+    """A page saved today that says it was published last year is last year's news."""
+    path = tmp_path / ("note.md" if text.startswith("#") else "note.txt")
+    path.write_text(text, encoding="utf-8")
+    assert read_document(path).date == day
+
+
+def test_without_a_written_date_the_file_time_is_the_date(tmp_path: Path) -> None:
+    path = tmp_path / "note.txt"
+    path.write_text("Ferry notes\nThe date of the party is not set yet.", encoding="utf-8")
+    os.utime(path, (1_700_000_000, 1_700_000_000))  # 2023-11-14
+    assert read_document(path).date == "2023-11-14"
+
+
 def test_search_finds_facts_only_these_documents_hold(folder: Path, tmp_path: Path) -> None:
     kb = KnowledgeBase(tmp_path / "kb.db")
     assert add_folder(kb, folder) == ["added"] * 4

@@ -105,11 +105,30 @@ def decode(data: bytes) -> str:
     return data.decode("latin-1")
 
 
+_DATELINE = re.compile(
+    r"^\W{0,3}(?:published|posted|updated|last\s+updated|date|dated|发布时间|发布日期|更新时间"
+    r"|更新日期|发布于|日期)\s*(?:on\s+|at\s+)?[:：]?\s*(?P<day>[^\n]{6,60}?)\W{0,3}$",
+    re.IGNORECASE | re.MULTILINE,
+)
+DATELINE_LINES = 12
+
+
+def dateline(text: str) -> str | None:
+    """The date a document gives near its top ("Published: 20 November 2026", "发布时间：
+    2026年11月20日"), as YYYY-MM-DD: a page saved today may be about last year."""
+    head = "\n".join(text.splitlines()[:DATELINE_LINES])
+    for match in _DATELINE.finditer(head):
+        day = normalise_date(match["day"]) or normalise_date(match["day"].split(" at ")[0])
+        if day:
+            return day
+    return None
+
+
 def _read_text(path: Path) -> Document:
     text = decode(path.read_bytes()).replace("\r\n", "\n")
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
     title = first if 0 < len(first) <= 100 else ""
-    return Document(title=title, text=text.strip())
+    return Document(title=title, text=text.strip(), date=dateline(text))
 
 
 def _read_markdown(path: Path) -> Document:
@@ -131,7 +150,7 @@ def _read_markdown(path: Path) -> Document:
         title=fields.get("title") or (heading.group(1) if heading else ""),
         text=plain.strip(),
         url=fields.get("url") or fields.get("source") or None,
-        date=normalise_date(fields.get("updated") or fields.get("date")),
+        date=normalise_date(fields.get("updated") or fields.get("date")) or dateline(plain),
     )
 
 
