@@ -437,3 +437,21 @@ async def test_quoted_text_is_never_looked_up_or_rewritten() -> None:
     assert all(g.span != "Season 3 confirmed!" for g in plan.gaps)
     assert "Season 3 confirmed!" in [b.text for b in plan.text]
     assert any("quoted to show" in e.message for e in t.events if e.kind == "decision")
+
+
+async def test_a_lookup_of_given_numbers_is_worked_out_instead(settings: Settings) -> None:
+    """The model routed a perimeter to search: the phrase gives the numbers and nothing in
+    the request changes, so it is computed (the model writes the program, code runs it)."""
+    prompt = "画一个长方形，长12厘米，宽5厘米，在中间写出它的周长"
+    span = "长12厘米，宽5厘米，在中间写出它的周长"
+    llm = planner([{"span": span, "route": "search"}], expression="2*(12+5)")
+    result = await agent(settings, llm).plan(prompt)
+    [gap] = result.gaps
+    assert (gap.route, gap.status, gap.resolution) == (GapRoute.REASON, GapStatus.RESOLVED, "34")
+
+
+async def test_a_lookup_with_numbers_and_a_sign_of_change_stays_a_lookup() -> None:
+    prompt = "QNTX's closing price on Nov 24, 2026 on a ticker"
+    llm = planner([{"span": "QNTX's closing price on Nov 24, 2026", "route": "search"}])
+    plan, _ = await plan_with(prompt, llm)
+    assert [g.route for g in plan.gaps if g.decided_by == "llm"] == [GapRoute.SEARCH]

@@ -147,13 +147,20 @@ def _rerouted(reading: RequestReading, planned: ProposedGap, tracer: Tracer) -> 
     fact it cannot know must never be answered from its belief.)"""
     route = planned.route
     if route == "reason" and not _computable(planned):
-        route = "knowledge"
+        route, why = "knowledge", "a knowledge question"
+    elif route == "search" and _works_out(reading, planned):
+        route, why = "reason", "worked out from the numbers it gives"
     if route != planned.route:
-        tracer.decision(
-            STEP, f"{planned.route} gap {planned.span!r} is a knowledge question", by="rules"
-        )
+        tracer.decision(STEP, f"{planned.route} gap {planned.span!r} is {why}", by="rules")
         planned = ProposedGap(**{**planned.__dict__, "route": route})
     return planned
+
+
+def _works_out(reading: RequestReading, planned: ProposedGap) -> bool:
+    """A lookup of a phrase that gives two or more numbers, in a request with no sign that
+    anything changes ("长12厘米，宽5厘米…它的周长"): the answer is computed, not found."""
+    given = _NUMBER.findall(read_numbers(planned.span).text)
+    return len(given) >= 2 and not rules.has_search_cue(reading.prompt)
 
 
 def _widened(reading: RequestReading, planned: ProposedGap, tracer: Tracer) -> ProposedGap:
