@@ -9,7 +9,7 @@ from imagent.agent.agent import Agent
 from imagent.agent.probe import lookup_probe, named_things
 from imagent.backends.renderer.fake import FakeRenderer
 from imagent.backends.search.fake import FakeSearch
-from imagent.core.types import Gap, GapRoute, GapStatus
+from imagent.core.types import GapRoute, GapStatus
 from imagent.settings import Settings
 
 from .conftest import TODAY
@@ -110,15 +110,3 @@ def test_named_things_are_names_and_titles() -> None:
     assert named_things("QNTX's closing price today") == ["QNTX"]
     # A possessive ends the name: the band, not "Velvet Comet's 2027".
     assert named_things("tour poster for Velvet Comet's 2027 tour") == ["Velvet Comet"]
-
-
-def test_a_knowledge_gap_that_is_looked_up_makes_the_probe_needless() -> None:
-    prompt = "fan art of the main character of the new anime Ironbloom Academy"
-    question = Gap(
-        id="g1",
-        question="?",
-        route=GapRoute.KNOWLEDGE,
-        span="the main character of the new anime Ironbloom Academy",
-    )
-    assert lookup_probe(prompt, [question], knowledge_looked_up=True) is None
-    assert lookup_probe(prompt, [question]) is not None  # answered from knowledge: still probed

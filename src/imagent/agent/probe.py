@@ -75,14 +75,9 @@ def named_things(prompt: str) -> list[str]:
     return found
 
 
-def lookup_probe(prompt: str, gaps: list[Gap], *, knowledge_looked_up: bool = False) -> Gap | None:
-    """A search gap for the whole request, or None when it needs none (a gap already goes to
-    search or memory; or a knowledge gap is looked up, when the model is not trusted with
-    knowledge: that lookup asks the request's question more precisely than the probe)."""
-    routes = {GapRoute.SEARCH, GapRoute.MEMORY} | (
-        {GapRoute.KNOWLEDGE} if knowledge_looked_up else set()
-    )
-    if any(g.route in routes for g in gaps):
+def lookup_probe(prompt: str, gaps: list[Gap]) -> Gap | None:
+    """A search gap for the whole request, or None when it needs none."""
+    if any(g.route in (GapRoute.SEARCH, GapRoute.MEMORY) for g in gaps):
         return None
     if not rules.has_search_cue(prompt) or rules.has_memory_cue(prompt):
         return None

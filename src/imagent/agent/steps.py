@@ -91,9 +91,7 @@ async def ground(ctx: RunContext) -> None:
     )
     probe = None
     if grounding.search is not None and result.request.options.search:
-        probe = lookup_probe(
-            result.request.prompt, result.gaps, knowledge_looked_up=not grounding.knowledge
-        )
+        probe = lookup_probe(result.request.prompt, result.gaps)
     grounded = await ground_gaps([*result.gaps, *([probe] if probe else [])], grounding)
     if probe is not None:
         found = grounded.pop()
