@@ -455,3 +455,23 @@ async def test_a_lookup_with_numbers_and_a_sign_of_change_stays_a_lookup() -> No
     llm = planner([{"span": "QNTX's closing price on Nov 24, 2026", "route": "search"}])
     plan, _ = await plan_with(prompt, llm)
     assert [g.route for g in plan.gaps if g.decided_by == "llm"] == [GapRoute.SEARCH]
+
+
+async def test_a_picture_of_a_fact_to_look_up_gets_no_guessed_details() -> None:
+    """What a scoreboard for yesterday's match shows depends on the result found: a details
+    call before the lookup could only guess it, so it is not made."""
+    llm = planner(
+        [{"span": "yesterday's Glimmerball League match", "route": "search"}],
+        details=["Pelham Foxes won 3-2"],
+    )
+    plan, t = await plan_with(
+        "scoreboard graphic for yesterday's Glimmerball League match between the Foxes and"
+        " the Tides",
+        llm,
+    )
+    assert len(llm.calls) == 1 and plan.details == []
+    assert any("would guess it" in e.message for e in t.events if e.kind == "decision")
+    melted = "the ice cube melted into a small puddle of water"
+    still = planner(details=[melted])  # nothing to look up: the details call is made
+    plan, _ = await plan_with("an ice cube left on a sunny windowsill for an hour", still)
+    assert len(still.calls) == 2 and melted in plan.model_dump_json()

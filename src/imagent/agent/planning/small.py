@@ -3,6 +3,7 @@
 Call 1 finds the gaps (`prompts/plan.md`); call 2 says what the picture must show that the
 request only implies (`prompts/picture.md`), or, for a request of several images, one beat
 per image with the look they share (`prompts/beats.md`, its length fixed by the schema).
+A single picture of a fact to be looked up gets no call 2: it would guess that fact.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, create_model
 
+from imagent.agent import rules
 from imagent.agent.planning.gaps import ProposedGap
 from imagent.agent.planning.model_reading import ModelReading
 from imagent.agent.planning.reading import RequestReading
@@ -79,6 +81,15 @@ async def _picture(reading: RequestReading, llm: LLM, tracer: Tracer, model: Mod
         model.beats = [str(b).strip() for b in getattr(beats, "beats", [])]
         model.consistency = str(getattr(beats, "shared", "")).strip()
         return
+    looked_up = _looked_up(reading, model)
+    if looked_up:
+        tracer.decision(
+            STEP,
+            f"no call for implied details: the picture depends on {looked_up!r}, which is"
+            " looked up; the model would guess it",
+            by="rules",
+        )
+        return
     messages = load_prompt("picture").messages(request=request)
     picture = await complete_structured(
         llm, messages, PictureOutput, tracer=tracer, step=STEP, max_tokens=300
@@ -86,6 +97,22 @@ async def _picture(reading: RequestReading, llm: LLM, tracer: Tracer, model: Mod
     instructions = text_of(messages[0]["content"]).lower().split("examples:")[0]
     model.items = _own(picture.items, instructions)
     model.details = _own(picture.details, instructions)
+
+
+def _looked_up(reading: RequestReading, model: ModelReading) -> str:
+    """The phrase of a lookup the request depends on ("yesterday's Glimmerball League match"),
+    or "". What such a picture implies depends on the fact found, so a details call made
+    before the lookup can only guess it ("Pelham Foxes won 3-2") and costs a model call."""
+    if not rules.has_search_cue(reading.prompt):
+        return ""
+    return next(
+        (
+            g.span
+            for g in model.gaps
+            if g.route == "search" and rules.contains_span(reading.prompt, g.span)
+        ),
+        "",
+    )
 
 
 def _own(answers: list[str], instructions: str) -> list[str]:
