@@ -512,3 +512,26 @@ async def test_tomorrow_on_a_page_means_the_day_after_it_was_published() -> None
         ctx(Request(prompt="p"), search=FakeSearch(documents=docs)),
     )
     assert g.resolution == "light rain, 14 °C"
+
+
+async def test_for_a_fact_that_changes_the_model_cannot_go_back_to_an_older_page() -> None:
+    docs = [
+        {
+            "title": "Corvina Film Awards 2026: full winners",
+            "date": "2026-11-22",
+            "text": "Best Actor went to Tomas Reyvald for Glass Harbour, while Ines Mbeki won "
+            "Best Actress.",
+        },
+        {
+            "title": "Corvina 2025 winners",
+            "date": "2025-11-20",
+            "text": "Best Actor at the 2025 Corvina Film Awards went to Pavel Orsen.",
+        },
+    ]
+    stale = FakeLLM(responses=[{"answer": "Pavel Orsen", "source": 1}])
+    [g] = await ground_gaps(
+        [gap(GapRoute.SEARCH, "the actor who just won Best Actor at the Corvina Film Awards")],
+        ctx(Request(prompt="p"), search=FakeSearch(documents=docs), llm=stale),
+    )
+    assert len(stale.calls) == 1
+    assert "Tomas Reyvald" in (g.resolution or "") and "Orsen" not in (g.resolution or "")

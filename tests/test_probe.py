@@ -110,3 +110,9 @@ def test_named_things_are_names_and_titles() -> None:
     assert named_things("QNTX's closing price today") == ["QNTX"]
     # A possessive ends the name: the band, not "Velvet Comet's 2027".
     assert named_things("tour poster for Velvet Comet's 2027 tour") == ["Velvet Comet"]
+
+
+def test_a_request_to_show_a_value_it_only_describes_is_looked_up() -> None:
+    """ "写上他正在拍的新剧的名字": the drama's title must be found before it can be drawn."""
+    probe = lookup_probe("给演员沈墨画一张海报，写上他正在拍的新剧的名字", [])
+    assert probe is not None and probe.route is GapRoute.SEARCH

@@ -289,7 +289,7 @@ async def answer_from_hits(
         return None
     best = ranked[0]
     if llm is not None and _needs_choosing(ranked):
-        phrase = await _model_phrase(gap, ranked, llm, tracer, day)
+        phrase = await _model_phrase(gap, ranked, llm, tracer, day, fresh_first)
         if phrase is not None:
             answer, chosen = phrase
             return answer, _evidence(chosen)
@@ -318,7 +318,12 @@ def _repeats_the_question(answer: str, gap: Gap) -> bool:
 
 
 async def _model_phrase(
-    gap: Gap, ranked: list[Candidate], llm: LLM, tracer: Tracer, day: date | None
+    gap: Gap,
+    ranked: list[Candidate],
+    llm: LLM,
+    tracer: Tracer,
+    day: date | None,
+    fresh_first: bool,
 ) -> tuple[str, Candidate] | None:
     sources = "\n".join(
         f"[{i}] ({c.hit.date or 'undated'}) {c.sentence}" for i, c in enumerate(ranked)
@@ -330,7 +335,11 @@ async def _model_phrase(
         return None
     chosen = ranked[picked.source]
     at = chosen.sentence.lower().find(answer.lower())
-    rejected = _rejected(answer, at, chosen, gap, day) or _another_day(chosen, ranked)
+    rejected = (
+        _rejected(answer, at, chosen, gap, day)
+        or _another_day(chosen, ranked)
+        or (_older(chosen, ranked) if fresh_first else "")
+    )
     if rejected:
         tracer.decision(
             "ground",
@@ -339,6 +348,15 @@ async def _model_phrase(
         )
         return None
     return chosen.sentence[at : at + len(answer)], chosen
+
+
+def _older(chosen: Candidate, ranked: list[Candidate]) -> str:
+    """For a fact that changes, the first candidate is from the freshest good page: the model
+    may choose among what that page's date says, not go back to an older page."""
+    first = ranked[0].hit.date
+    if first and chosen.hit.date and chosen.hit.date < first and chosen.on_day == ranked[0].on_day:
+        return f"is from a page of {chosen.hit.date}, older than one of {first} that answers too"
+    return ""
 
 
 def _another_day(chosen: Candidate, ranked: list[Candidate]) -> str:

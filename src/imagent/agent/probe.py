@@ -79,7 +79,8 @@ def lookup_probe(prompt: str, gaps: list[Gap]) -> Gap | None:
     """A search gap for the whole request, or None when it needs none."""
     if any(g.route in (GapRoute.SEARCH, GapRoute.MEMORY) for g in gaps):
         return None
-    if not rules.has_search_cue(prompt) or rules.has_memory_cue(prompt):
+    changes = rules.has_search_cue(prompt) or rules.asks_for_a_value(prompt)
+    if not changes or rules.has_memory_cue(prompt):
         return None
     cjk = re.search(r"[\u3400-\u9fff]", prompt) is not None
     if not named_things(prompt) and not cjk:  # Chinese has no capitals to tell a name by

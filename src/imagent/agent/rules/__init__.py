@@ -25,6 +25,7 @@ from imagent.agent.rules.spans import (
 )
 from imagent.agent.rules.text import (
     Shown,
+    asks_for_a_value,
     inside_quotes,
     names_a_value,
     protected_ranges,
@@ -38,6 +39,7 @@ __all__ = [
     "ImageCount",
     "RuleGap",
     "Shown",
+    "asks_for_a_value",
     "computable_gaps",
     "contains_span",
     "find_span",

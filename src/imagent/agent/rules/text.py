@@ -137,7 +137,7 @@ _VALUE_NOUNS_ZH = (
 )
 _NAMES_A_VALUE = re.compile(
     rf"^(?:[他她它其][们]?的?|具体的?|实际的?|最新的?|真实的?|官方的?|当天的?|今天的?|明天的?)?"
-    rf"[\u4e00-\u9fff]{{0,6}}?(?:{_VALUE_NOUNS_ZH})$"
+    rf"[\u4e00-\u9fff]{{0,10}}?(?:{_VALUE_NOUNS_ZH})$"
     r"|^(?:its|their|his|her|the\s+\w+(?:'s|’s)|the\s+(?:actual|real|current|latest|final|exact"
     r"|official|right|correct))\b[\w\s'’-]{0,40}?\b(?:name|title|date|score|price|number|time"
     r"|result|total|record|winner|answer)s?$",
@@ -149,6 +149,18 @@ def names_a_value(text: str) -> bool:
     """Whether unquoted shown text describes a value instead of giving it: "她的名字",
     "上映日期", "their actual score" are to be found out, not drawn as those words."""
     return bool(_NAMES_A_VALUE.match(text.strip()))
+
+
+def asks_for_a_value(prompt: str) -> bool:
+    """Whether the request asks to show a value it only describes ("写上他正在拍的新剧的名字",
+    "with the winner's name"): something must be found out before it can be drawn."""
+    for match in [*_SHOW_CUE.finditer(prompt), *_ZH_SHOW_CUE.finditer(prompt)]:
+        rest = prompt[match.end() :]
+        end = _SHOWN_END.search(rest)
+        body = _before_the_thing((rest[: end.start()] if end else rest).strip())
+        if body and names_a_value(body):
+            return True
+    return False
 
 
 def price_list(prompt: str) -> list[Shown]:
