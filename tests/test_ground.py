@@ -535,3 +535,26 @@ async def test_for_a_fact_that_changes_the_model_cannot_go_back_to_an_older_page
     )
     assert len(stale.calls) == 1
     assert "Tomas Reyvald" in (g.resolution or "") and "Orsen" not in (g.resolution or "")
+
+
+async def test_a_value_drawn_as_text_is_the_words_that_answer_not_the_whole_clause() -> None:
+    docs = [
+        {
+            "title": "Saltmarsh Festival 2027 headliners announced",
+            "date": "2026-11-19",
+            "text": "The Hollow Pines will headline Saltmarsh Festival in July 2027.",
+        }
+    ]
+    span = "the band headlining Saltmarsh Festival"
+    pointer = FakeLLM(responses=[{"answer": "The Hollow Pines", "source": 0}])
+    [g] = await ground_gaps(
+        [gap(GapRoute.SEARCH, span)],
+        ctx(Request(prompt="p"), search=FakeSearch(documents=docs), llm=pointer, shown=[span]),
+    )
+    assert g.resolution == "The Hollow Pines" and len(pointer.calls) == 1
+    not_drawn = FakeLLM()
+    [g] = await ground_gaps(
+        [gap(GapRoute.SEARCH, span)],
+        ctx(Request(prompt="p"), search=FakeSearch(documents=docs), llm=not_drawn),
+    )
+    assert "Hollow Pines will headline" in (g.resolution or "") and not_drawn.calls == []

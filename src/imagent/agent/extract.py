@@ -279,11 +279,13 @@ async def answer_from_hits(
     *,
     fresh_first: bool = False,
     day: date | None = None,
+    shown: bool = False,
 ) -> tuple[str, Evidence] | None:
     """A verbatim answer for `gap` from `hits`, with its evidence; None if nothing answers.
 
     The model is asked only when the evidence needs choosing: several sources answer and
-    they say different things."""
+    they say different things; or when the answer is drawn as text (`shown`) and the best
+    clause is longer than a value on an image (it then points at the words that answer)."""
     ranked = candidates(gap, hits, fresh_first, day)
     if not ranked:
         return None
@@ -293,7 +295,22 @@ async def answer_from_hits(
         if phrase is not None:
             answer, chosen = phrase
             return answer, _evidence(chosen)
-    return answer_clause(best, gap, day), _evidence(best)
+    clause = answer_clause(best, gap, day)
+    if llm is not None and shown and _long(clause):
+        # Drawn as text: the words that answer, not the whole clause of the source.
+        phrase = await _model_phrase(gap, [best], llm, tracer, day, fresh_first)
+        if phrase is not None:
+            return phrase[0], _evidence(best)
+    return clause, _evidence(best)
+
+
+SHORT_WORDS = 6
+
+
+def _long(clause: str) -> bool:
+    """Longer than a value printed on an image: a few words, or a dozen Chinese characters."""
+    cjk = len(re.findall(r"[\u3400-\u9fff]", clause))
+    return cjk > 2 * SHORT_WORDS if cjk else len(clause.split()) > SHORT_WORDS
 
 
 def _needs_choosing(ranked: list[Candidate]) -> bool:

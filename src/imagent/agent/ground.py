@@ -59,6 +59,7 @@ class GroundContext:
     settings: Settings = field(default_factory=Settings)
     folder: str | None = None  # the run's folder, for what grounding keeps (reference images)
     knowledge: bool = True  # whether the model may answer knowledge gaps from what it knows
+    shown: list[str] = field(default_factory=list)  # the plan's text to show
     warnings: list[str] = field(default_factory=list)  # for the user: e.g. a search outage
 
 
@@ -195,8 +196,9 @@ async def _search(gap: Gap, ctx: GroundContext) -> Gap:
     hits = _merged([hit for outcome in outcomes for hit in outcome.hits])
     # A fact that changes: the phrase says so, or the request names the day it is about.
     fresh = day is not None or time_sensitive(gap.span) or rules.has_search_cue(gap.span)
+    shown = any(rules.contains_span(text, gap.span) for text in ctx.shown)
     found = await extract.answer_from_hits(
-        asked, hits, ctx.llm, ctx.tracer, fresh_first=fresh, day=day
+        asked, hits, ctx.llm, ctx.tracer, fresh_first=fresh, day=day, shown=shown
     )
     searched = gap.model_copy(update={"queries": queries})
     if found is None:

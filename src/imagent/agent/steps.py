@@ -88,6 +88,7 @@ async def ground(ctx: RunContext) -> None:
         settings=ctx.settings,
         folder=result.run_dir,
         knowledge=answers_knowledge(ctx.settings, result.plan.tier if result.plan else "rules"),
+        shown=[block.text for block in result.plan.text] if result.plan else [],
     )
     probe = None
     if grounding.search is not None and result.request.options.search:

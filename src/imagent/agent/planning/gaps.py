@@ -159,8 +159,14 @@ def _rerouted(reading: RequestReading, planned: ProposedGap, tracer: Tracer) -> 
 def _works_out(reading: RequestReading, planned: ProposedGap) -> bool:
     """A lookup of a phrase that gives two or more numbers, in a request with no sign that
     anything changes ("长12厘米，宽5厘米…它的周长"): the answer is computed, not found."""
-    given = _NUMBER.findall(read_numbers(planned.span).text)
+    given = _QUANTITY.findall(planned.span)
     return len(given) >= 2 and not rules.has_search_cue(reading.prompt)
+
+
+# A quantity written in digits: not an ordinal (第98届, 3rd), an edition or a year.
+_QUANTITY = re.compile(
+    r"(?<![第\d.])(?!(?:19|20)\d\d\b)\d+(?:\.\d+)?(?![\d.]|\s*(?:届|季|期|集)|(?:st|nd|rd|th)\b)"
+)
 
 
 def _widened(reading: RequestReading, planned: ProposedGap, tracer: Tracer) -> ProposedGap:
