@@ -195,6 +195,8 @@ async def test_text_the_user_wants_shown_reaches_the_plan_verbatim(
         "给歌手林栖画一张生日应援海报，写上她的新歌名",
         "给一部新电影画海报，写上上映日期",
         "给演员沈墨画一张海报，写上他正在拍的新剧的名字",
+        "给动画《风之旅团》第三季画一张海报，写上制作公司",
+        "画一张电影海报：《山海之间》的导演是谁，把名字写上去",  # 写上去: "write it on"
         "a trophy engraved with the winner's name",
         "a scoreboard that reads their final score",
     ],
