@@ -552,6 +552,7 @@ async def test_a_value_drawn_as_text_is_the_words_that_answer_not_the_whole_clau
         ctx(Request(prompt="p"), search=FakeSearch(documents=docs), llm=pointer, shown=[span]),
     )
     assert g.resolution == "The Hollow Pines" and len(pointer.calls) == 1
+    assert "will headline Saltmarsh Festival in July 2027" in g.visual  # the rest stays known
     not_drawn = FakeLLM()
     [g] = await ground_gaps(
         [gap(GapRoute.SEARCH, span)],

@@ -297,10 +297,11 @@ async def answer_from_hits(
             return answer, _evidence(chosen)
     clause = answer_clause(best, gap, day)
     if llm is not None and shown and _long(clause):
-        # Drawn as text: the words that answer, not the whole clause of the source.
+        # Drawn as text: the words that answer, not the whole clause of the source (which
+        # stays in the evidence, and in the prompt beside the answer).
         phrase = await _model_phrase(gap, [best], llm, tracer, day, fresh_first)
         if phrase is not None:
-            return phrase[0], _evidence(best)
+            return phrase[0], _evidence(best).model_copy(update={"snippet": clause})
     return clause, _evidence(best)
 
 

@@ -211,7 +211,12 @@ async def _search(gap: Gap, ctx: GroundContext) -> Gap:
         )
         return searched.model_copy(update={"status": GapStatus.UNRESOLVED})
     value, evidence = found
-    return _resolved(searched, value, [evidence])
+    resolved = _resolved(searched, value, [evidence])
+    if shown and value != evidence.snippet and value in evidence.snippet:
+        # The text shows the answer; the prompt also keeps what the source says around it
+        # ("Ember Road: … took the top spot … with $27.4 million").
+        return resolved.model_copy(update={"visual": evidence.snippet})
+    return resolved
 
 
 def _in_context(gap: Gap, ctx: GroundContext) -> tuple[Gap, date | None, list[str]]:
