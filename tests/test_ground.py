@@ -1,6 +1,6 @@
 from typing import Any
 
-from imagent.agent.ground import GroundContext, ground_gaps
+from imagent.agent.ground import GroundContext, ground_gaps, time_sensitive
 from imagent.backends.llm.base import text_of
 from imagent.backends.llm.fake import FakeLLM
 from imagent.backends.search.fake import FakeSearch
@@ -559,3 +559,15 @@ async def test_a_value_drawn_as_text_is_the_words_that_answer_not_the_whole_clau
         ctx(Request(prompt="p"), search=FakeSearch(documents=docs), llm=not_drawn),
     )
     assert "Hollow Pines will headline" in (g.resolution or "") and not_drawn.calls == []
+
+
+def test_phrases_about_a_recent_time_are_time_sensitive() -> None:
+    for phrase in [
+        "who took the Harbourline Cup on the weekend",
+        "last weekend's number one movie",
+        "the past week's closing prices",
+        "上周的冠军",
+        "后天北京天气",
+    ]:
+        assert time_sensitive(phrase), phrase
+    assert not time_sensitive("a weekend cabin in the woods")

@@ -233,8 +233,9 @@ def _in_context(gap: Gap, ctx: GroundContext) -> tuple[Gap, date | None, list[st
 
 _TIME_WORDS = re.compile(
     r"\b(?:today|tonight|tomorrow|yesterday|this\s+(?:week|weekend|month|year|season)"
-    r"|next\s+(?:week|weekend|month)|latest|current|newest|recent|upcoming|now|live)\b"
-    r"|今天|今晚|明天|昨天|本周|这周|周末|最新|最近|目前|现在",
+    r"|(?:next|last|past)\s+(?:week|weekend|month|night|season)|(?:on\s+)?the\s+weekend"
+    r"|latest|current|newest|recent|upcoming|now|live)\b"
+    r"|今天|今晚|明天|昨天|前天|后天|本周|这周|上周|下周|周末|最新|最近|目前|现在",
     re.IGNORECASE,
 )
 
