@@ -10,6 +10,7 @@ giving it ("saying the result of 17 x 23") is a gap.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from imagent.agent.rules.spans import CUE, find_span
@@ -117,13 +118,20 @@ def _before_the_thing(body: str) -> str:
     return body[: cut.start()] if cut else body
 
 
+def _after_cues(prompt: str) -> Iterator[tuple[re.Match[str], Shown]]:
+    """Each show cue with the unquoted text after it."""
+    for match in [*_SHOW_CUE.finditer(prompt), *_ZH_SHOW_CUE.finditer(prompt)]:
+        shown = _after_cue(prompt, match.end())
+        if shown is not None:
+            yield match, shown
+
+
 def cued(prompt: str) -> list[Shown]:
     """Unquoted text after a cue: "a card saying we love you", "写着新年快乐"."""
     found = []
-    for match in [*_SHOW_CUE.finditer(prompt), *_ZH_SHOW_CUE.finditer(prompt)]:
-        shown = _after_cue(prompt, match.end())
+    for match, shown in _after_cues(prompt):
         labels = match.group(0).lower().startswith(("label", "caption"))
-        if shown is None or (labels and _ENUMERATION.match(shown.text)):
+        if labels and _ENUMERATION.match(shown.text):
             continue  # "labelled with the parts of a flower" names what to label, not the text
         if names_a_value(shown.text):
             continue  # "写上她的名字": the name is to be found, not the words drawn
@@ -155,13 +163,7 @@ def names_a_value(text: str) -> bool:
 def asks_for_a_value(prompt: str) -> bool:
     """Whether the request asks to show a value it only describes ("写上他正在拍的新剧的名字",
     "with the winner's name"): something must be found out before it can be drawn."""
-    for match in [*_SHOW_CUE.finditer(prompt), *_ZH_SHOW_CUE.finditer(prompt)]:
-        rest = prompt[match.end() :]
-        end = _SHOWN_END.search(rest)
-        body = _before_the_thing((rest[: end.start()] if end else rest).strip())
-        if body and names_a_value(body):
-            return True
-    return False
+    return any(names_a_value(shown.text) for _, shown in _after_cues(prompt))
 
 
 def price_list(prompt: str) -> list[Shown]:
