@@ -10,7 +10,7 @@ lookup needs a cue that the fact changes; a memory gap must refer to the user.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from imagent.agent import rules
 from imagent.agent.evaluate import ExpressionError, evaluate
@@ -152,7 +152,7 @@ def _rerouted(reading: RequestReading, planned: ProposedGap, tracer: Tracer) -> 
         route, why = "reason", "worked out from the numbers it gives"
     if route != planned.route:
         tracer.decision(STEP, f"{planned.route} gap {planned.span!r} is {why}", by="rules")
-        planned = ProposedGap(**{**planned.__dict__, "route": route})
+        planned = replace(planned, route=route)
     return planned
 
 
@@ -176,7 +176,7 @@ def _widened(reading: RequestReading, planned: ProposedGap, tracer: Tracer) -> P
     if span == planned.span.strip():
         return planned
     tracer.decision(STEP, f"{planned.route} gap {planned.span!r} asks {span!r}", by="rules")
-    return ProposedGap(**{**planned.__dict__, "span": span})
+    return replace(planned, span=span)
 
 
 def _bare_number(expression: str) -> bool:
