@@ -17,6 +17,7 @@ occur verbatim in that clause. Three layers keep an injected instruction out of 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -199,6 +200,7 @@ def candidates(
 DAY_BONUS = 0.15
 
 
+@functools.lru_cache(maxsize=32)
 def day_pattern(day: date) -> re.Pattern[str]:
     """How sources write a day: "26 November", "Nov 26", "2026-11-26", "11月26日", "26日"."""
     month, short = f"{day:%B}", f"{day:%b}"
@@ -237,9 +239,7 @@ def answer_clause(candidate: Candidate, gap: Gap, day: date | None = None) -> st
     sentence names its topic first ("Paris tomorrow: light rain")."""
     sentence = candidate.sentence.rstrip(" .。")
     clauses = [c.strip() for c in _CLAUSE.split(sentence) if c.strip()]
-    if day is not None:
-        named_day = day_pattern(day)
-        clauses = [c for c in clauses if named_day.search(c)] or clauses
+    clauses = _about_day(clauses, day) or clauses
     wanted = terms(f"{gap.span} {gap.question}")
     best = max(clauses, key=lambda c: overlap(wanted, c)) if clauses else sentence
     head, colon, tail = _topic_first(best)
@@ -389,9 +389,14 @@ def _rejected(answer: str, at: int, chosen: Candidate, gap: Gap, day: date | Non
         return "only repeats the question"
     if at < 0 or speaks_to_the_reader(answer):
         return "is not a phrase of its source"
-    if day is not None:
-        named_day = day_pattern(day)
-        dated = [c for c in _CLAUSE.split(chosen.sentence) if named_day.search(c)]
-        if dated and not any(answer.lower() in c.lower() for c in dated):
-            return "is not from the part of its source about the day asked for"
+    dated = _about_day(_CLAUSE.split(chosen.sentence), day)
+    if dated and not any(answer.lower() in c.lower() for c in dated):
+        return "is not from the part of its source about the day asked for"
     return ""
+
+
+def _about_day(clauses: list[str], day: date | None) -> list[str]:
+    """The clauses that name `day` ("27日：晴" of "26日：小雪；27日：晴"); none without a day."""
+    if day is None:
+        return []
+    return [c for c in clauses if day_pattern(day).search(c)]
