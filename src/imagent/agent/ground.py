@@ -137,7 +137,7 @@ async def _knowledge(gap: Gap, ctx: GroundContext) -> Gap:
     A model that is not sure leaves the gap unresolved rather than guess. A model not trusted
     with knowledge (`knowledge_answers`) does not answer: the gap is looked up when search is
     on, else the renderer gets the user's words."""
-    if not ctx.knowledge and _can_search(ctx):
+    if not ctx.knowledge and _search_backend(ctx) is not None:
         return await _looked_up(gap, ctx)
     if ctx.llm is not None and not ctx.knowledge:
         ctx.warnings.append(
@@ -161,8 +161,9 @@ async def _knowledge(gap: Gap, ctx: GroundContext) -> Gap:
     return resolved.model_copy(update={"visual": found.look.strip()})
 
 
-def _can_search(ctx: GroundContext) -> bool:
-    return ctx.search is not None and ctx.request.options.search
+def _search_backend(ctx: GroundContext) -> Search | None:
+    """The search backend, when there is one and the request allows searching."""
+    return ctx.search if ctx.request.options.search else None
 
 
 async def _looked_up(gap: Gap, ctx: GroundContext) -> Gap:
@@ -185,8 +186,8 @@ def _why(text: str) -> Evidence:
 async def _search(gap: Gap, ctx: GroundContext) -> Gap:
     """Look it up: the planner's queries (or the phrase, dated when it is time-sensitive),
     the hits merged, the answer copied from the best clause of the freshest good source."""
-    search = ctx.search
-    if search is None or not ctx.request.options.search:
+    search = _search_backend(ctx)
+    if search is None:
         return gap.model_copy(update={"status": GapStatus.UNRESOLVED})
     asked, day, names = _in_context(gap, ctx)
     queries = search_queries(gap, ctx.today, names=names, day=day)
