@@ -22,13 +22,16 @@ async def plan_with(prompt: str, llm: FakeLLM | None = None, **kw):  # type: ign
     return await make_plan(Request(prompt=prompt), llm, t, today=TODAY, **kw), t
 
 
-def agent(settings: Settings, llm: FakeLLM | str = "none") -> Agent:
+def agent(
+    settings: Settings, llm: FakeLLM | str = "none", search: FakeSearch | str | None = None
+) -> Agent:
     return Agent(
         settings,
         llm=llm,
         renderer=FakeRenderer(),
         judges=["instruction"],
         memory="none",
+        search=search,
         today=TODAY,
     )
 
@@ -229,15 +232,9 @@ async def test_a_resolved_value_goes_beside_the_phrase_it_answers(settings: Sett
             "text": "Tomorrow's weather in Paris: light rain, high of 14 C.",
         }
     ]
-    result = await Agent(
-        settings,
-        llm="none",
-        renderer=FakeRenderer(),
-        judges=["instruction"],
-        memory="none",
-        search=FakeSearch(documents=docs),
-        today=TODAY,
-    ).plan("a poster for tomorrow's weather in Paris")
+    result = await agent(settings, search=FakeSearch(documents=docs)).plan(
+        "a poster for tomorrow's weather in Paris"
+    )
     assert "tomorrow's weather in Paris (" in result.final_prompt
     assert "light rain" in result.final_prompt and result.final_prompt.startswith("a poster for")
 
@@ -396,15 +393,9 @@ async def test_a_lookup_of_a_name_asks_the_question_around_it_and_keeps_the_name
         }
     ]
     llm = planner([{"span": "Lanterns Over Kessel", "route": "search"}])
-    result = await Agent(
-        settings,
-        llm=llm,
-        renderer=FakeRenderer(),
-        judges=["instruction"],
-        memory="none",
-        search=FakeSearch(documents=docs),
-        today=TODAY,
-    ).plan("the director of 'Lanterns Over Kessel' on the film set, with their name in a caption")
+    result = await agent(settings, llm, search=FakeSearch(documents=docs)).plan(
+        "the director of 'Lanterns Over Kessel' on the film set, with their name in a caption"
+    )
     [gap] = result.gaps
     assert gap.span == "the director of 'Lanterns Over Kessel'"
     assert "Imogen Achterberg" in (gap.resolution or "")
