@@ -17,6 +17,7 @@ from imagent.agent.graph import render_graph
 from imagent.agent.ground import GroundContext, answers_knowledge, ground_gaps
 from imagent.agent.inputs import CheckedImage, check_inputs
 from imagent.agent.planning import make_plan
+from imagent.agent.planning.build import backed_facts
 from imagent.agent.probe import lookup_probe, speaks_of_the_named
 from imagent.agent.tasks import build_tasks, page_task
 from imagent.agent.trace import Tracer
@@ -110,6 +111,7 @@ async def ground(ctx: RunContext) -> None:
                 "ground", "looked the request up; no source spoke of what it names", by="evidence"
             )
     result.gaps = grounded
+    _drop_guesses(ctx)
     for warning in grounding.warnings:
         ctx.warn("ground", warning)
     for gap in result.gaps:
@@ -119,6 +121,20 @@ async def ground(ctx: RunContext) -> None:
     if asked:
         result.questions = [g.question for g in asked]
         result.status = RunStatus.ASKED
+
+
+def _drop_guesses(ctx: RunContext) -> None:
+    """The plan's items and details without numbers that guess at a grounded value."""
+    result = ctx.result
+    if result.plan is None:
+        return
+    plan, prompt = result.plan, result.request.prompt
+    result.plan = plan.model_copy(
+        update={
+            "details": backed_facts(plan.details, prompt, result.gaps, ctx.tracer),
+            "items": backed_facts(plan.items, prompt, result.gaps, ctx.tracer),
+        }
+    )
 
 
 def _unresolved_warning(route: GapRoute, span: str, ctx: RunContext) -> str:

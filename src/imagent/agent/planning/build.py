@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from imagent.agent import rules
+from imagent.agent.numbers import read_numbers
 from imagent.agent.planning.model_reading import ModelReading
 from imagent.agent.planning.reading import RequestReading
 from imagent.agent.trace import Tracer
@@ -110,3 +111,39 @@ def _words(text: str) -> set[str]:
     latin = {w for w in re.findall(r"[a-z0-9']+", text.lower()) if len(w) > 2}
     cjk = "".join(re.findall(r"[\u3400-\u9fff]", text))
     return latin | {cjk[i : i + 2] for i in range(len(cjk) - 1)}
+
+
+_LOOKED_UP_OR_WORKED_OUT = (GapRoute.SEARCH, GapRoute.KNOWLEDGE, GapRoute.REASON)
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def backed_facts(facts: list[str], prompt: str, gaps: list[Gap], tracer: Tracer) -> list[str]:
+    """The model's items or details, without those that state a number nothing backs.
+
+    When the request depends on a value that is looked up or worked out, the planner wrote
+    its details before that value was known: a number in one ("Ilse Marr is 45 years old",
+    "10 Golden Whisk stars") is a guess at the answer unless the request, a resolution or
+    its evidence says it. Such a detail would contradict the grounded value on the image."""
+    if not any(g.route in _LOOKED_UP_OR_WORKED_OUT for g in gaps):
+        return facts
+    known = [prompt]
+    for gap in gaps:
+        known += [gap.resolution or "", gap.visual, *(e.snippet for e in gap.evidence)]
+    backed = _numbers_in(" ".join(known))
+    kept = []
+    for fact in facts:
+        guessed = _numbers_in(fact) - backed
+        if guessed:
+            tracer.decision(
+                "ground",
+                f"dropped detail {fact!r}: {', '.join(sorted(guessed))} is not in the request"
+                " or the evidence",
+                by="evidence",
+            )
+            continue
+        kept.append(fact)
+    return kept
+
+
+def _numbers_in(text: str) -> set[str]:
+    return {n.replace(",", "") for n in _DIGITS.findall(read_numbers(text).text)}
