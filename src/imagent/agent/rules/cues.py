@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from imagent.agent.rules.ages import age_spans
+
 _SEARCH_CUES = re.compile(
     r"\b(?:today|tomorrow|tonight|yesterday|this\s+(?:week|weekend|month|year|season)|latest|current"
     r"|recent|upcoming|now|live|newest|new|won|winner|winning|champion|record|price|stock|shares?"
@@ -83,14 +85,17 @@ def memory_spans(prompt: str) -> list[str]:
 
 
 def search_spans(prompt: str) -> list[str]:
-    """Phrases naming a fact that must be looked up: "tomorrow's weather in Hangzhou"."""
-    return [m.group(0).strip() for m in _SEARCH_SPANS.finditer(prompt)]
+    """Phrases naming a fact that must be looked up: "tomorrow's weather in Hangzhou", "the
+    age she turns on Sunday" (of someone named, born when the request does not say)."""
+    return [m.group(0).strip() for m in _SEARCH_SPANS.finditer(prompt)] + age_spans(prompt)
 
 
 _PLACE_NAME = r"(?:\s+(?:in|of|on|at)\s+(?:the\s+)?[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)?"
 _KNOWLEDGE_SPANS = re.compile(
     # A question in the request: "what happens to an iron nail left in the rain".
     r"\b(?:what|which|who|where|why)\b(?!\s+(?:I|we|you|my|our)\b)(?:(?!\s-\s)[^.?!,;:—]){3,80}"
+    # Someone or something the request only describes: "whoever was just named captain".
+    r"|\b(?:whoever|whichever)\b(?![^.?!,;:]*\byou\b)(?:(?!\s-\s)[^.?!,;:—]){3,80}"
     # A thing named by a superlative: "the tallest mountain in Africa".
     r"|\bthe\s+(?:[\w-]+\s+)?(?:largest|biggest|tallest|longest|highest|deepest|smallest|oldest"
     r"|fastest|hottest|coldest|brightest|most\s+[\w-]+)\s+[\w-]+"
