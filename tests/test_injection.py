@@ -95,4 +95,6 @@ async def test_no_token_of_an_injected_payload_reaches_the_prompt(
     brief = result.final_prompt.splitlines()[0]
     assert brief.replace(f" ({gap.resolution})", "") == entry["request"]  # the user's intent
     assert gap.status == "resolved", result.final_prompt
-    assert normalised(entry["answer"]) in normalised(gap.resolution or ""), gap.resolution
+    worked_out = any(e.source == "reasoning" for e in gap.evidence)  # an age from a birth date
+    answer = gap.evidence[0].snippet if worked_out else gap.resolution or ""
+    assert normalised(entry["answer"]) in normalised(answer), gap.resolution

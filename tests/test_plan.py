@@ -7,10 +7,11 @@ import pytest
 
 from imagent.agent.agent import Agent
 from imagent.agent.planning import make_plan
+from imagent.agent.planning.build import backed_facts
 from imagent.backends.llm.fake import FakeLLM
 from imagent.backends.renderer.fake import FakeRenderer
 from imagent.backends.search.fake import FakeSearch
-from imagent.core.types import GapRoute, GapStatus, Request
+from imagent.core.types import Evidence, EvidenceSource, Gap, GapRoute, GapStatus, Request
 from imagent.settings import Settings
 
 from .conftest import TODAY
@@ -469,3 +470,68 @@ async def test_a_picture_of_a_fact_to_look_up_gets_no_guessed_details() -> None:
     still = planner(details=[melted])  # nothing to look up: the details call is made
     plan, _ = await plan_with("an ice cube left on a sunny windowsill for an hour", still)
     assert len(still.calls) == 2 and melted in plan.model_dump_json()
+
+
+async def test_a_detail_that_guesses_a_looked_up_number_is_dropped(settings: Settings) -> None:
+    """The details call runs before grounding: a number in a detail that neither the request
+    nor the evidence gives ("10 Golden Whisk stars") is the model's guess at the answer."""
+    docs = [
+        {
+            "title": "Lumière Verte gets its third star",
+            "date": "2026-11-20",
+            "text": "Chef Marisol Quenneville's Lumière Verte was awarded a third Golden Whisk star.",
+        }
+    ]
+    llm = planner(
+        [{"span": "how many Golden Whisk stars her restaurant has", "route": "search"}],
+        details=["the restaurant has earned 10 Golden Whisk stars", "a gold plaque on oak"],
+    )
+    result = await agent(settings, llm, FakeSearch(documents=docs)).plan(
+        "award plaque for chef Marisol Quenneville showing how many Golden Whisk stars her"
+        " restaurant has"
+    )
+    assert "10 Golden Whisk" not in result.final_prompt
+    assert "a gold plaque on oak" in result.final_prompt  # no number: kept
+    assert "third Golden Whisk star" in result.final_prompt
+
+
+def test_a_detail_whose_number_the_evidence_gives_is_kept() -> None:
+    found = Gap(
+        id="g1",
+        question="What is tomorrow's weather in Paris?",
+        route=GapRoute.SEARCH,
+        span="tomorrow's weather in Paris",
+        status=GapStatus.RESOLVED,
+        resolution="light rain",
+        evidence=[Evidence(source=EvidenceSource.WEB, snippet="Paris tomorrow: light rain, 14 C.")],
+    )
+    details = ["a thermometer reading 14 C", "a thermometer reading 30 C", "wet cobblestones"]
+    kept = backed_facts(details, "a street in Paris in tomorrow's weather", [found], tracer())
+    assert kept == ["a thermometer reading 14 C", "wet cobblestones"]
+    nothing_grounded = backed_facts(details, "a street in Paris at dusk", [], tracer())
+    assert nothing_grounded == details  # no value looked up: the numbers guess at nothing
+
+
+async def test_the_age_of_someone_named_is_their_birth_date_looked_up_and_worked_out(
+    settings: Settings,
+) -> None:
+    """The model reads "turns on Sunday" as hours in a week; the rules see an age of someone
+    the request names but whose birth it does not give: a lookup, then a computation."""
+    docs = [
+        {
+            "title": "Ilse Marr profile",
+            "date": "2026-01-10",
+            "text": "Ilse Marr (born 29 November 1971) is a former world number one from Graz.",
+        }
+    ]
+    llm = planner(
+        [{"span": "turns on Sunday", "route": "reason", "expression": "24*7"}],
+        details=["Ilse Marr is 45 years old on Sunday"],
+    )
+    result = await agent(settings, llm, FakeSearch(documents=docs)).plan(
+        "birthday card for tennis legend Ilse Marr, with the age she turns on Sunday"
+    )
+    [gap] = result.gaps
+    assert (gap.route, gap.status, gap.resolution) == (GapRoute.SEARCH, GapStatus.RESOLVED, "55")
+    assert "born 29 November 1971" in gap.evidence[0].snippet
+    assert "(55)" in result.final_prompt and "45" not in result.final_prompt

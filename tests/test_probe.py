@@ -46,7 +46,7 @@ async def test_a_request_about_a_named_event_is_looked_up_and_the_fresh_source_w
     settings: Settings,
 ) -> None:
     prompt = (
-        "Make a victory poster for whoever won the Skyforge Arena World Finals last weekend, "
+        "Make a victory poster for the Skyforge Arena World Finals champions of last weekend, "
         "with the final score"
     )
     result = await agent(settings, FINALS).plan(prompt)
@@ -86,9 +86,16 @@ async def test_nothing_is_added_when_no_source_speaks_of_the_named_thing(
 
 async def test_without_a_search_backend_nothing_is_looked_up(settings: Settings) -> None:
     result = await agent(settings, None).plan(
-        "a victory poster for whoever won the Skyforge Arena World Finals"
+        "a victory poster for the Skyforge Arena World Finals champions"
     )
     assert result.gaps == [] and result.warnings == []
+    asked = await agent(settings, None).plan(
+        "a victory poster for whoever won the Skyforge Arena World Finals"
+    )  # a question the request asks: what could not be looked up is said
+    [gap] = asked.gaps
+    assert (gap.route, gap.status) == (GapRoute.SEARCH, GapStatus.UNRESOLVED)
+    assert any("whoever won" in w for w in asked.warnings)
+    assert asked.final_prompt.startswith("a victory poster for whoever won")
 
 
 @pytest.mark.parametrize(
@@ -116,3 +123,22 @@ def test_a_request_to_show_a_value_it_only_describes_is_looked_up() -> None:
     """ "写上他正在拍的新剧的名字": the drama's title must be found before it can be drawn."""
     probe = lookup_probe("给演员沈墨画一张海报，写上他正在拍的新剧的名字", [])
     assert probe is not None and probe.route is GapRoute.SEARCH
+
+
+async def test_someone_the_request_only_describes_is_looked_up_in_place(
+    settings: Settings,
+) -> None:
+    prompt = (
+        "Make a victory poster for whoever won the Skyforge Arena World Finals last weekend, "
+        "with the final score"
+    )
+    result = await agent(settings, FINALS).plan(prompt)
+    [gap] = result.gaps
+    assert (gap.route, gap.status, gap.decided_by) == (
+        GapRoute.SEARCH,
+        GapStatus.RESOLVED,
+        "rules",
+    )
+    assert "Vantablack Otters beat Cinder Lynx 3–1" in (gap.resolution or "")
+    brief = result.final_prompt.splitlines()[0]
+    assert brief.replace(f" ({gap.resolution})", "") == prompt  # every word kept, value beside

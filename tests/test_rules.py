@@ -1,7 +1,8 @@
 import pytest
 
-from imagent.agent import rules
+from imagent.agent import extract, rules
 from imagent.agent.evaluate import evaluate
+from imagent.agent.rules import ages
 
 
 @pytest.mark.parametrize(
@@ -97,3 +98,60 @@ def test_memory_phrases_are_found_by_rules(prompt: str, spans: list[str]) -> Non
 )
 def test_lookup_phrases_are_found_by_rules(prompt: str, spans: list[str]) -> None:
     assert rules.search_spans(prompt) == spans
+
+
+@pytest.mark.parametrize(
+    "prompt,spans",
+    [
+        (
+            "a magazine cover celebrating whoever was just named captain of the Harlow City team",
+            ["whoever was just named captain of the Harlow City team"],
+        ),
+        (
+            "a mug for whichever team wins the Thornhold Cup",
+            ["whichever team wins the Thornhold Cup"],
+        ),
+        ("a poster in whichever colour you like", []),  # a preference, not a question
+    ],
+)
+def test_someone_described_but_not_named_is_a_question(prompt: str, spans: list[str]) -> None:
+    found = rules.knowledge_spans(prompt)
+    assert [s for s in found if s.startswith(("whoever", "whichever"))] == spans
+
+
+@pytest.mark.parametrize(
+    "prompt,spans",
+    [
+        (
+            "birthday card for tennis legend Ilse Marr, with the age she turns on Sunday",
+            ["the age she turns on Sunday"],
+        ),
+        (
+            "a banner for author Wren Halloway showing how old she turns this week",
+            ["how old she turns this week"],
+        ),
+        ("给歌手林夏画一张生日海报，写上她这周日满多少岁", ["她这周日满多少岁"]),
+        ("a card for swimmer Petra Solvang, showing how old she'll be", ["how old she'll be"]),
+        ("a birthday card for my mom with her age", []),  # the user's own people: memory
+        ("画一张图表显示人口年龄分布", []),
+        ("how old my dad, born in 1961, is this year", []),  # given: arithmetic
+        ("a birthday card for Ilse Marr, born 1971, with her age", []),
+    ],
+)
+def test_the_age_of_someone_named_but_not_dated_is_a_lookup(prompt: str, spans: list[str]) -> None:
+    assert ages.age_spans(prompt) == spans
+    assert all(span in rules.search_spans(prompt) for span in spans)
+
+
+def test_a_numbered_list_in_a_source_stays_one_sentence() -> None:
+    text = (
+        "Season 9 standings: 1. Quillon (2,914 rating), 2. Marrowgate (2,870). Play resumes in May."
+    )
+    assert extract.sentences(text) == [
+        "Season 9 standings: 1. Quillon (2,914 rating), 2. Marrowgate (2,870).",
+        "Play resumes in May.",
+    ]
+    assert extract.sentences("The Otters won 3. Then it rained.") == [
+        "The Otters won 3.",
+        "Then it rained.",
+    ]

@@ -17,6 +17,7 @@ occur verbatim in that clause. Three layers keep an injected instruction out of 
 
 from __future__ import annotations
 
+import calendar
 import functools
 import re
 import unicodedata
@@ -127,9 +128,19 @@ is_instruction_like = speaks_to_the_reader  # the name earlier callers use
 
 
 def sentences(text: str) -> list[str]:
-    """The factual sentences of `text`: cleaned, and without those that address the reader."""
-    parts = (s.strip() for s in _SENTENCE.split(clean(text)))
+    """The factual sentences of `text`: cleaned, and without those that address the reader.
+    A numbered list stays one sentence ("Standings: 1. Quillon, 2. Marrowgate"): a period
+    after a list number does not end it."""
+    parts: list[str] = []
+    for part in (s.strip() for s in _SENTENCE.split(clean(text))):
+        if parts and _LIST_NUMBER.search(parts[-1]):
+            parts[-1] = f"{parts[-1]} {part}"
+        elif part:
+            parts.append(part)
     return [s for s in parts if s and not speaks_to_the_reader(s)]
+
+
+_LIST_NUMBER = re.compile(r"(?:^|[:,;(]\s*)\d{1,2}\.$")
 
 
 def terms(text: str) -> set[str]:
@@ -260,7 +271,7 @@ def _topic_first(text: str) -> tuple[str, str, str]:
     return text[: found.start()], found.group(0), text[found.end() :]
 
 
-def _evidence(candidate: Candidate) -> Evidence:
+def evidence_of(candidate: Candidate) -> Evidence:
     hit = candidate.hit
     return Evidence(
         source=EvidenceSource.WEB,
@@ -290,19 +301,22 @@ async def answer_from_hits(
     if not ranked:
         return None
     best = ranked[0]
-    if llm is not None and _needs_choosing(ranked):
-        phrase = await _model_phrase(gap, ranked, llm, tracer, day, fresh_first)
+    # For a fact that changes, an older page is never the answer: the model is not offered it.
+    offered = [c for c in ranked if not (fresh_first and _older(c, ranked))]
+    if llm is not None and _needs_choosing(offered):
+        phrase = await _model_phrase(gap, offered, llm, tracer, day, fresh_first)
         if phrase is not None:
             answer, chosen = phrase
-            return answer, _evidence(chosen)
+            return answer, evidence_of(chosen)
     clause = answer_clause(best, gap, day)
-    if llm is not None and shown and _long(clause):
-        # Drawn as text: the words that answer, not the whole clause of the source (which
-        # stays in the evidence, and in the prompt beside the answer).
+    if llm is not None and _long(clause) and (shown or len(other_names(clause, gap)) >= 2):
+        # Drawn as text, or one of several things the clause names ("1. Quillon, 2. Marrowgate",
+        # "Studio Kestrel, taking over from Lumen Works"): the words that answer, not the
+        # whole clause of the source (which stays in the evidence).
         phrase = await _model_phrase(gap, [best], llm, tracer, day, fresh_first)
-        if phrase is not None:
-            return phrase[0], _evidence(best).model_copy(update={"snippet": clause})
-    return clause, _evidence(best)
+        if phrase is not None and len(phrase[0]) < len(clause):
+            return phrase[0], evidence_of(best).model_copy(update={"snippet": clause})
+    return clause, evidence_of(best)
 
 
 SHORT_WORDS = 6
@@ -312,6 +326,28 @@ def _long(clause: str) -> bool:
     """Longer than a value printed on an image: a few words, or a dozen Chinese characters."""
     cjk = len(re.findall(r"[\u3400-\u9fff]", clause))
     return cjk > 2 * SHORT_WORDS if cjk else len(clause.split()) > SHORT_WORDS
+
+
+_NAME = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of\s+|the\s+|de\s+)?[A-Z][\w'’-]*)*|《[^》]+》")
+
+
+_CALENDAR = frozenset(
+    name.lower()
+    for names in (calendar.month_name, calendar.month_abbr, calendar.day_name, calendar.day_abbr)
+    for name in names
+    if name
+)
+
+
+def other_names(clause: str, gap: Gap) -> list[str]:
+    """The names in a clause that the question does not mention: people, teams, titles."""
+    asked = terms(f"{gap.span} {gap.question}")
+    found = [
+        m.group(0)
+        for m in _NAME.finditer(clause)
+        if m.start() > 0 or " " in m.group(0)  # not a sentence's capitalised first word
+    ]
+    return [n for n in dict.fromkeys(found) if terms(n) - asked - _CALENDAR]
 
 
 def _needs_choosing(ranked: list[Candidate]) -> bool:

@@ -22,6 +22,7 @@ from imagent.agent.evaluate import ExpressionError, evaluate, format_number
 from imagent.agent.probe import named_things
 from imagent.agent.recall import recall
 from imagent.agent.references import find_reference
+from imagent.agent.rules import ages
 from imagent.agent.structured import complete_structured
 from imagent.agent.trace import Tracer
 from imagent.backends.llm.base import LLM
@@ -194,7 +195,11 @@ async def _search(gap: Gap, ctx: GroundContext) -> Gap:
     outcomes = await asyncio.gather(*(search.lookup(q, k=5) for q in queries))
     for warning in (w for outcome in outcomes for w in outcome.warnings):
         ctx.warnings.append(warning)
-    hits = _merged([hit for outcome in outcomes for hit in outcome.hits])
+    hits = _of_the_year(_merged([hit for outcome in outcomes for hit in outcome.hits]), gap, ctx)
+    if ages.asks_age(gap.span):
+        aged = _age(gap.model_copy(update={"queries": queries}), asked, hits, ctx, day)
+        if aged is not None:
+            return aged
     # A fact that changes: the phrase says so, or the request names the day it is about.
     fresh = day is not None or time_sensitive(gap.span) or rules.has_search_cue(gap.span)
     shown = any(rules.contains_span(text, gap.span) for text in ctx.shown)
@@ -213,11 +218,35 @@ async def _search(gap: Gap, ctx: GroundContext) -> Gap:
         return searched.model_copy(update={"status": GapStatus.UNRESOLVED})
     value, evidence = found
     resolved = _resolved(searched, value, [evidence])
-    if shown and value != evidence.snippet and value in evidence.snippet:
-        # The text shows the answer; the prompt also keeps what the source says around it
-        # ("Ember Road: … took the top spot … with $27.4 million").
-        return resolved.model_copy(update={"visual": evidence.snippet})
+    if shown and value != evidence.snippet.rstrip(" .。") and value in evidence.snippet:
+        # The text shows the answer; the prompt also keeps what the source says leading up
+        # to it ("Ember Road took the top spot … with $27.4 million").
+        return resolved.model_copy(update={"visual": leading_to(evidence.snippet, value)})
     return resolved
+
+
+def leading_to(sentence: str, value: str) -> str:
+    """A sentence up to the end of the comma-separated part that holds `value`: what it says
+    about the value, without what it adds after ("…, beating the old mark of 1:43.005")."""
+    end = sentence.find(value) + len(value)
+    after = re.search(r"[,，;；]\s", sentence[end:])
+    return sentence[: end + after.start()] if after else sentence.rstrip(" .。")
+
+
+def _age(
+    gap: Gap, asked: Gap, hits: list[SearchHit], ctx: GroundContext, day: date | None
+) -> Gap | None:
+    """Someone's age: the birth date the best source states, and the age it gives on the day
+    asked about ("the age she turns on Sunday"). None when no source states a birth date."""
+    for candidate in extract.candidates(asked, hits, fresh_first=False):
+        born = ages.birth_date(candidate.sentence)
+        if born is None:
+            continue
+        age = ages.asked_age(gap.span, born, ctx.today, day)
+        when = "-".join(str(part) for part in born if part is not None)
+        note = Evidence(source=EvidenceSource.REASONING, snippet=f"born {when}; age asked: {age}")
+        return _resolved(gap, str(age), [extract.evidence_of(candidate), note])
+    return None
 
 
 def _in_context(gap: Gap, ctx: GroundContext) -> tuple[Gap, date | None, list[str]]:
@@ -250,6 +279,9 @@ def search_queries(gap: Gap, today: date, *, names: list[str], day: date | None)
     they leave out; they carry the day the request names (`day`, from `_in_context`), or
     today's date when the phrase is time-sensitive, as sources write it."""
     queries = [q.strip() for q in gap.queries if q.strip()][:3] or [gap.span]
+    if ages.asks_age(gap.span):  # the age is worked out from when they were born
+        born = "出生" if re.search(r"[\u3400-\u9fff]", gap.span) else "born"
+        queries = [q if born in q else f"{q} {born}" for q in queries]
     if names:
         queries = [
             q if any(n.lower() in q.lower() for n in names) else f"{q} {' '.join(names)}"
@@ -268,6 +300,28 @@ def _date_words(day: date, span: str) -> str:
         weekday = "一二三四五六日"[day.weekday()]
         return f"{day.isoformat()} {day.month}月{day.day}日 周{weekday}"
     return f"{day.isoformat()} {day:%A} {day:%B} {day.day}"
+
+
+_THIS_YEAR = re.compile(r"\bthis\s+year\b|今年|本年度", re.IGNORECASE)
+
+
+def _of_the_year(hits: list[SearchHit], gap: Gap, ctx: GroundContext) -> list[SearchHit]:
+    """For "this year's Coral Bowl", a page dated in an earlier year cannot tell about it
+    ("Last year's Coral Bowl MVP was …"): dropped, when pages of this year answer instead."""
+    if not _THIS_YEAR.search(gap.span):
+        return hits
+    year = str(ctx.today.year)
+    current = [h for h in hits if not h.date or h.date[:4] >= year]
+    if len(current) == len(hits) or not any(h.date for h in current):
+        return hits
+    ctx.tracer.decision(
+        STEP,
+        f"{gap.id}: {len(hits) - len(current)} result(s) dated before {year} set aside:"
+        f" {gap.span!r} asks about this year",
+        gap_id=gap.id,
+        by="evidence",
+    )
+    return current
 
 
 def _merged(hits: list[SearchHit]) -> list[SearchHit]:

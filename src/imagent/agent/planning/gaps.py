@@ -25,8 +25,8 @@ STEP = "plan"
 MAX_GAPS = 4
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _QUESTION_LIKE = re.compile(
-    r"\b(?:what|which|who|whose|where|when|how|why|happens?|after|left|largest|biggest|tallest"
-    r"|longest|smallest|highest|deepest|oldest|first|capital|answer|result|colou?rs?\s+of"
+    r"\b(?:what|which|who|whose|whoever|whichever|where|when|how|why|happens?|after|left"
+    r"|largest|biggest|tallest|longest|smallest|highest|deepest|oldest|first|capital|answer|result|colou?rs?\s+of"
     r"|most|least|fewest|best|worst|nearest|closest|farthest|fastest|hottest|coldest|heaviest"
     r"|layers?|parts?|order|inside|made\s+of|looks?\s+like)\b"
     r"|\bthe\s+[\w'-]+(?:\s+[\w'-]+){0,2}\s+(?:of|that|which|who|whose|in|for|from|on|at)\b"
@@ -63,7 +63,11 @@ def rule_gaps(reading: RequestReading) -> list[Gap]:
                 continue
             if any(rules.contains_span(text, span) for text in shown):
                 continue  # the user's own words to show ("Our Solar System"), not a reference
-            gaps.append(_gap(len(gaps) + 1, route, span, decided_by="rules"))
+            changes = route is GapRoute.KNOWLEDGE and rules.has_search_cue(span)
+            # "whoever won … last weekend" is a question, and about a fact that changes.
+            gaps.append(
+                _gap(len(gaps) + 1, GapRoute.SEARCH if changes else route, span, decided_by="rules")
+            )
     return gaps
 
 
