@@ -740,3 +740,20 @@ async def test_a_model_phrase_no_shorter_than_the_clause_is_not_a_narrowing() ->
         ctx(Request(prompt="p"), search=FakeSearch(documents=docs), llm=whole, shown=[span]),
     )
     assert g.resolution == "The Hollow Pines will headline Saltmarsh Festival in July 2027"
+
+
+async def test_a_number_the_model_points_at_keeps_its_unit() -> None:
+    docs = [
+        {
+            "title": "陈一苇世锦赛收获三金",
+            "date": "2026-11-21",
+            "text": "在刚刚结束的世锦赛上，陈一苇共获得3枚金牌，并打破了一项保持多年的世界纪录。",
+        }
+    ]
+    span = "这次世锦赛拿了几块金牌"
+    pointer = FakeLLM(responses=[{"answer": "3", "source": 0}])
+    [g] = await ground_gaps(
+        [gap(GapRoute.SEARCH, span)],
+        ctx(Request(prompt="p"), search=FakeSearch(documents=docs), llm=pointer, shown=[span]),
+    )
+    assert g.resolution == "3枚金牌"

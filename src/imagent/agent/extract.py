@@ -401,7 +401,24 @@ async def _model_phrase(
             by="evidence",
         )
         return None
-    return chosen.sentence[at : at + len(answer)], chosen
+    return with_unit(chosen.sentence, at, at + len(answer)), chosen
+
+
+_BARE_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_UNIT_AFTER = re.compile(
+    r"[\u3400-\u9fff]{1,4}|\s?(?!(?:on|in|at|to|for|from|by|and|or|with|of|the|a|an|after"
+    r"|before|as|than|is|was|were|are)\b)[A-Za-z%°][\w%°]*"
+)
+
+
+def with_unit(sentence: str, start: int, end: int) -> str:
+    """A number the model pointed at, with the unit or counted noun that follows it in its
+    source: "3" of "获得3枚金牌" is "3枚金牌", "211" of "in 211 days" is "211 days"."""
+    phrase = sentence[start:end]
+    if not _BARE_NUMBER.fullmatch(phrase):
+        return phrase
+    unit = _UNIT_AFTER.match(sentence, end)
+    return sentence[start : unit.end()] if unit else phrase
 
 
 def _older(chosen: Candidate, ranked: list[Candidate]) -> str:
