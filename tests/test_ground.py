@@ -757,3 +757,18 @@ async def test_a_number_the_model_points_at_keeps_its_unit() -> None:
         ctx(Request(prompt="p"), search=FakeSearch(documents=docs), llm=pointer, shown=[span]),
     )
     assert g.resolution == "3枚金牌"
+
+
+async def test_a_chinese_heading_that_only_repeats_the_question_answers_nothing() -> None:
+    docs = [
+        {
+            "title": "城南周末活动",
+            "date": "2026-11-24",
+            "text": "周六音乐会\n本周六音乐会将在城南剧场举行，晚上7点开始。",
+        }
+    ]
+    [g] = await ground_gaps(
+        [gap(GapRoute.SEARCH, "周六音乐会的演出地点")],
+        ctx(Request(prompt="p"), search=FakeSearch(documents=docs)),
+    )
+    assert g.resolution is not None and "城南剧场" in g.resolution

@@ -144,10 +144,17 @@ _LIST_NUMBER = re.compile(r"(?:^|[:,;(]\s*)\d{1,2}\.$")
 
 
 def terms(text: str) -> set[str]:
-    words = {w for w in (t.lower() for t in _WORD.findall(clean(text))) if len(w) > 1}
+    """The words of `text` that carry meaning; Chinese by character pairs only (a run of
+    characters is no word: "周六音乐会" and "周六音乐会的地点" share every pair)."""
+    text = clean(text)
+    latin = _CJK_CHAR.sub(" ", text)
+    words = {w for w in (t.lower() for t in _WORD.findall(latin)) if len(w) > 1}
     words = {w for w in words if w not in _STOP}
-    cjk = "".join(re.findall(r"[\u3400-\u9fff]", text))
-    return words | {cjk[i : i + 2] for i in range(len(cjk) - 1)}  # Chinese by character pairs
+    cjk = "".join(_CJK_CHAR.findall(text))
+    return words | {cjk[i : i + 2] for i in range(len(cjk) - 1)}
+
+
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
 
 
 def overlap(query: set[str], passage: str) -> float:
