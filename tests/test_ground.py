@@ -3,6 +3,7 @@ from typing import Any
 
 import pytest
 
+from imagent.agent.extract import clean
 from imagent.agent.ground import GroundContext, ground_gaps, time_sensitive
 from imagent.backends.llm.base import text_of
 from imagent.backends.llm.fake import FakeLLM
@@ -772,3 +773,35 @@ async def test_a_chinese_heading_that_only_repeats_the_question_answers_nothing(
         ctx(Request(prompt="p"), search=FakeSearch(documents=docs)),
     )
     assert g.resolution is not None and "城南剧场" in g.resolution
+
+
+@pytest.mark.parametrize(
+    "span,text,count",
+    [
+        (
+            "how many Golden Whisk stars her restaurant has now",
+            "Chef Marisol Quenneville's Lumière Verte was awarded a third Golden Whisk star.",
+            "3 Golden Whisk stars",
+        ),
+        ("how many titles she has won", "Nadia Ferro won her fifth title on Sunday.", "5 titles"),
+        ("这家餐厅现在有几颗星", "翠谷餐厅今年获得第三颗星。", "3颗星"),
+    ],
+)
+async def test_a_count_a_source_gives_as_an_ordinal_is_counted(
+    span: str, text: str, count: str
+) -> None:
+    search = FakeSearch(documents=[{"title": "news", "date": "2026-11-20", "text": text}])
+    [g] = await ground_gaps([gap(GapRoute.SEARCH, span)], ctx(Request(prompt="p"), search=search))
+    assert g.resolution == count
+    assert g.evidence[0].snippet.rstrip("。.") in clean(text)  # the sentence it counted from
+
+
+async def test_an_ordinal_that_is_not_the_counted_thing_is_not_a_count() -> None:
+    search = FakeSearch(
+        documents=[{"title": "Open", "date": "2026-11-20", "text": "The second seed won 4 titles."}]
+    )
+    [g] = await ground_gaps(
+        [gap(GapRoute.SEARCH, "how many titles she has won")],
+        ctx(Request(prompt="p"), search=search),
+    )
+    assert g.resolution is not None and "4 titles" in g.resolution and "2" not in g.resolution

@@ -492,7 +492,7 @@ async def test_a_detail_that_guesses_a_looked_up_number_is_dropped(settings: Set
     )
     assert "10 Golden Whisk" not in result.final_prompt
     assert "a gold plaque on oak" in result.final_prompt  # no number: kept
-    assert "third Golden Whisk star" in result.final_prompt
+    assert "(3 Golden Whisk stars)" in result.final_prompt
 
 
 def test_a_detail_whose_number_the_evidence_gives_is_kept() -> None:

@@ -16,7 +16,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from imagent.agent import extract, rules
+from imagent.agent import counts, extract, rules
 from imagent.agent.dates import target_day
 from imagent.agent.evaluate import ExpressionError, evaluate, format_number
 from imagent.agent.probe import named_things
@@ -217,6 +217,12 @@ async def _search(gap: Gap, ctx: GroundContext) -> Gap:
         )
         return searched.model_copy(update={"status": GapStatus.UNRESOLVED})
     value, evidence = found
+    counted = counts.count_from_ordinal(gap.span, value) or counts.count_from_ordinal(
+        gap.span, evidence.snippet
+    )
+    if counted is not None:  # "how many stars" answered by "a third star": 3 stars
+        note = Evidence(source=EvidenceSource.REASONING, snippet=f"counted: {counted}")
+        return _resolved(searched, counted, [evidence, note])
     resolved = _resolved(searched, value, [evidence])
     if shown and value != evidence.snippet.rstrip(" .。") and value in evidence.snippet:
         # The text shows the answer; the prompt also keeps what the source says leading up

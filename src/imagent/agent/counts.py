@@ -1,0 +1,96 @@
+"""A count that a source gives as an ordinal: "how many Golden Whisk stars her restaurant has
+now", answered by "was awarded a third Golden Whisk star", is 3 Golden Whisk stars.
+
+The answer is worked out from the cited words, like an age from a birth date: the value
+is new text, and the source's sentence stays its evidence.
+"""
+
+from __future__ import annotations
+
+import re
+
+_ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13,
+    "fourteenth": 14, "fifteenth": 15, "twentieth": 20,
+}  # fmt: skip
+_ZH = {
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+}
+_HOW_MANY = re.compile(r"\bhow\s+many\b|\bnumber\s+of\b|几|多少", re.IGNORECASE)
+_EN = re.compile(
+    r"\b(?P<ordinal>" + "|".join(_ORDINALS) + r"|\d{1,2}(?:st|nd|rd|th))"
+    r"(?P<words>(?:\s+[A-Za-z][\w'’-]*){1,4})",
+    re.IGNORECASE,
+)
+_CN = re.compile(
+    r"第(?P<n>\d{1,2}|[一二两三四五六七八九十])(?P<unit>[颗枚个座次块项尊])(?P<noun>[\u4e00-\u9fff]{0,3})"
+)
+
+
+def asks_how_many(span: str) -> bool:
+    return bool(_HOW_MANY.search(span))
+
+
+_STOP = re.compile(
+    r"^(?:she|he|they|it|her|his|their|its|the|a|an|has|have|had|did|does|do|is|are|was|were"
+    r"|in|on|at|of|for|to|this|that|will|can|now|so|since|by|with|from|and|or)$",
+    re.IGNORECASE,
+)
+
+
+def _counted(span: str) -> str:
+    """The noun phrase a how-many question counts: "Golden Whisk stars" of "how many Golden
+    Whisk stars her restaurant has now" (Chinese questions are matched by measure word)."""
+    found = re.search(r"\b(?:how\s+many|number\s+of)\s+((?:[\w'’-]+\s*){1,5})", span, re.I)
+    if found is None:
+        return span.lower()
+    words = []
+    for word in found.group(1).split():
+        if _STOP.match(word):
+            break
+        words.append(word.lower())
+    return " ".join(words)
+
+
+def _named_in(word: str, asked: str) -> bool:
+    """Whether the question names `word` (as written, or in the plural)."""
+    stem = re.escape(word.lower().rstrip("s") if len(word) > 3 else word.lower())
+    return bool(re.search(rf"\b{stem}(?:s|es)?\b", asked))
+
+
+def count_from_ordinal(span: str, clause: str) -> str | None:
+    """ "3 Golden Whisk stars" for a how-many question whose answer says "a third Golden Whisk
+    star": the counted noun must be one the question names. None when there is no such
+    ordinal."""
+    if not asks_how_many(span):
+        return None
+    asked = _counted(span)
+    for found in _EN.finditer(clause):
+        words = found["words"].split()
+        named = [i for i, w in enumerate(words) if _named_in(w, asked)]
+        if not named:
+            continue
+        last = named[-1]  # "third Golden Whisk star": the counted noun ends the phrase
+        ordinal = found["ordinal"].lower()
+        count = _ORDINALS.get(ordinal) or int(re.sub(r"\D", "", ordinal))
+        noun = words[last]
+        plural = noun if count == 1 or noun.lower().endswith("s") else f"{noun}s"
+        return " ".join([str(count), *words[:last], plural])
+    for found in _CN.finditer(clause):
+        if found["unit"] not in span:
+            continue
+        n = found["n"]
+        count = int(n) if n.isdigit() else _ZH[n]
+        return f"{count}{found['unit']}{found['noun']}"
+    return None
