@@ -535,3 +535,16 @@ async def test_the_age_of_someone_named_is_their_birth_date_looked_up_and_worked
     assert (gap.route, gap.status, gap.resolution) == (GapRoute.SEARCH, GapStatus.RESOLVED, "55")
     assert "born 29 November 1971" in gap.evidence[0].snippet
     assert "(55)" in result.final_prompt and "45" not in result.final_prompt
+
+
+async def test_numbers_the_model_knows_stay_in_the_details(settings: Settings) -> None:
+    """Nothing is looked up: a number in a detail is the model's own knowledge or working
+    ("seven bands of colour"), not a guess at a fact a source will give."""
+    llm = planner(
+        [{"span": "白光通过三棱镜之后的样子", "route": "knowledge"}],
+        details=["white light splits into seven bands of colour, red to violet"],
+    )
+    result = await agent(settings, llm, FakeSearch(documents=[])).plan(
+        "画出一束白光通过三棱镜之后的样子"
+    )
+    assert "seven bands of colour" in result.final_prompt

@@ -113,18 +113,19 @@ def _words(text: str) -> set[str]:
     return latin | {cjk[i : i + 2] for i in range(len(cjk) - 1)}
 
 
-_LOOKED_UP_OR_WORKED_OUT = (GapRoute.SEARCH, GapRoute.KNOWLEDGE, GapRoute.REASON)
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 def backed_facts(facts: list[str], prompt: str, gaps: list[Gap], tracer: Tracer) -> list[str]:
     """The model's items or details, without those that state a number nothing backs.
 
-    When the request depends on a value that is looked up or worked out, the planner wrote
-    its details before that value was known: a number in one ("Ilse Marr is 45 years old",
-    "10 Golden Whisk stars") is a guess at the answer unless the request, a resolution or
-    its evidence says it. Such a detail would contradict the grounded value on the image."""
-    if not any(g.route in _LOOKED_UP_OR_WORKED_OUT for g in gaps):
+    When the request depends on a fact that is looked up, the planner wrote its details
+    before that fact was known: a number in one ("Ilse Marr is 45 years old", "10 Golden
+    Whisk stars") is a guess at it unless the request, a resolution or its evidence says it,
+    and would contradict the grounded value on the image. Numbers the model works out or
+    knows ("about 31.4 cm" for a circumference, "seven colours" out of a prism) are kept
+    when nothing is looked up."""
+    if not any(g.route is GapRoute.SEARCH for g in gaps):
         return facts
     known = [prompt]
     for gap in gaps:
