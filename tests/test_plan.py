@@ -548,3 +548,16 @@ async def test_numbers_the_model_knows_stay_in_the_details(settings: Settings) -
         "画出一束白光通过三棱镜之后的样子"
     )
     assert "seven bands of colour" in result.final_prompt
+
+
+async def test_a_lookup_that_found_nothing_leaves_the_details_alone(settings: Settings) -> None:
+    llm = planner(
+        [{"span": "the area of the Ironvale arena floor", "route": "search"}],
+        details=["a floor plan marked 40 m by 25 m"],
+    )
+    result = await agent(settings, llm, FakeSearch(documents=[])).plan(
+        "a blueprint showing the area of the Ironvale arena floor, in chalk"
+    )
+    [gap] = result.gaps
+    assert gap.status is GapStatus.UNRESOLVED
+    assert result.plan is not None and result.plan.details == ["a floor plan marked 40 m by 25 m"]

@@ -11,7 +11,7 @@ from imagent.agent.numbers import read_numbers
 from imagent.agent.planning.model_reading import ModelReading
 from imagent.agent.planning.reading import RequestReading
 from imagent.agent.trace import Tracer
-from imagent.core.types import Gap, GapRoute, PlannedTask, TextBlock
+from imagent.core.types import Gap, GapRoute, GapStatus, PlannedTask, TextBlock
 
 STEP = "plan"
 _SHOWN_BEFORE = re.compile(
@@ -124,8 +124,8 @@ def backed_facts(facts: list[str], prompt: str, gaps: list[Gap], tracer: Tracer)
     Whisk stars") is a guess at it unless the request, a resolution or its evidence says it,
     and would contradict the grounded value on the image. Numbers the model works out or
     knows ("about 31.4 cm" for a circumference, "seven colours" out of a prism) are kept
-    when nothing is looked up."""
-    if not any(g.route is GapRoute.SEARCH for g in gaps):
+    when no looked-up fact was found (a lookup that found nothing has nothing to contradict)."""
+    if not any(g.route is GapRoute.SEARCH and g.status is GapStatus.RESOLVED for g in gaps):
         return facts
     known = [prompt]
     for gap in gaps:
