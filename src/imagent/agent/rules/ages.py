@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from imagent.backends.search.dates import MONTHS
+
 _ASKED = re.compile(
     r"\bhow\s+old\s+(?:[\w'’-]+\s+){0,4}?(?:is|are|was|turns?|be|gets?|becomes?)\b"
     r"(?:\s+(?:this|next|on|today|tomorrow|now)\b[^,.;:!?]{0,20})?"
@@ -20,28 +22,7 @@ _ASKED = re.compile(
     re.IGNORECASE,
 )
 _BIRTH_GIVEN = re.compile(r"\bborn\b|\b(?:19|20)\d\d\b|出生|生于|\d{4}\s*年", re.IGNORECASE)
-_MONTHS = {
-    m: i
-    for i, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for m in names
-}
-_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _BIRTH = re.compile(
     r"\b(?:born|b\.)\s*(?:on\s+|in\s+)?(?:"
     rf"(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH.replace('month', 'm1')}\s+(?P<y1>\d{{4}})"
@@ -75,9 +56,9 @@ def birth_date(text: str) -> tuple[int, int | None, int | None] | None:
     if found is not None:
         g = found.groupdict()
         if g["y1"]:
-            return int(g["y1"]), _MONTHS[g["m1"].lower()], int(g["d1"])
+            return int(g["y1"]), MONTHS[g["m1"].lower()], int(g["d1"])
         if g["y2"]:
-            return int(g["y2"]), _MONTHS[g["m2"].lower()], int(g["d2"])
+            return int(g["y2"]), MONTHS[g["m2"].lower()], int(g["d2"])
         if g["y3"]:
             return int(g["y3"]), int(g["m3"]), int(g["d3"])
         if g["y4"]:
