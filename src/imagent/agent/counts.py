@@ -9,24 +9,13 @@ from __future__ import annotations
 
 import re
 
+from imagent.agent.numbers import chinese_value
+
 _ORDINALS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
     "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13,
     "fourteenth": 14, "fifteenth": 15, "twentieth": 20,
 }  # fmt: skip
-_ZH = {
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-    "十": 10,
-}
 _HOW_MANY = re.compile(r"\bhow\s+many\b|\bnumber\s+of\b|几|多少", re.IGNORECASE)
 _EN = re.compile(
     r"\b(?P<ordinal>" + "|".join(_ORDINALS) + r"|\d{1,2}(?:st|nd|rd|th))"
@@ -91,6 +80,8 @@ def count_from_ordinal(span: str, clause: str) -> str | None:
         if found["unit"] not in span:
             continue
         n = found["n"]
-        count = int(n) if n.isdigit() else _ZH[n]
-        return f"{count}{found['unit']}{found['noun']}"
+        number = int(n) if n.isdigit() else chinese_value(n)
+        if number is None:
+            continue
+        return f"{number}{found['unit']}{found['noun']}"
     return None
