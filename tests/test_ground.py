@@ -796,6 +796,27 @@ async def test_a_count_a_source_gives_as_an_ordinal_is_counted(
     assert g.evidence[0].snippet.rstrip("。.") in clean(text)  # the sentence it counted from
 
 
+async def test_a_count_that_grows_is_read_from_the_newest_page() -> None:
+    """ "How many Emmys … so far": the question's plural meets the sources' singular, and
+    the newer page's fourth Emmy beats the older page's first."""
+    docs = [
+        {
+            "title": "Dana Voss wins again",
+            "date": "2026-09-15",
+            "text": "Dana Voss collected her fourth Emmy on Sunday night for the drama Low Tide.",
+        },
+        {
+            "title": "Voss's first Emmy",
+            "date": "2019-09-23",
+            "text": "Dana Voss won her first Emmy in 2019.",
+        },
+    ]
+    span = "how many Emmys actress Dana Voss has won so far"
+    search = FakeSearch(documents=docs)
+    [g] = await ground_gaps([gap(GapRoute.SEARCH, span)], ctx(Request(prompt="p"), search=search))
+    assert g.resolution == "4 Emmys"
+
+
 async def test_an_ordinal_that_is_not_the_counted_thing_is_not_a_count() -> None:
     search = FakeSearch(
         documents=[{"title": "Open", "date": "2026-11-20", "text": "The second seed won 4 titles."}]

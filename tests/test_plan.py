@@ -537,6 +537,26 @@ async def test_the_age_of_someone_named_is_their_birth_date_looked_up_and_worked
     assert "(55)" in result.final_prompt and "45" not in result.final_prompt
 
 
+async def test_an_age_asked_for_as_text_to_show_is_looked_up_not_drawn(settings: Settings) -> None:
+    """ "写上他今年多少岁" asks to show an age, not those words: the director's birth date is
+    looked up and the age worked out, whatever the model computed."""
+    docs = [
+        {
+            "title": "导演韩松简介",
+            "date": "2026-05-01",
+            "text": "导演韩松，1968年3月2日出生于青岛。",
+        }
+    ]
+    llm = planner([{"span": "今年多少岁", "route": "reason", "expression": "2026-1952"}])
+    result = await agent(settings, llm, FakeSearch(documents=docs)).plan(
+        "画一张生日贺卡给导演韩松，写上他今年多少岁"
+    )
+    [gap] = result.gaps
+    assert (gap.route, gap.status, gap.resolution) == (GapRoute.SEARCH, GapStatus.RESOLVED, "58")
+    assert 'Exact text to show: "58"' in result.final_prompt
+    assert "74" not in result.final_prompt
+
+
 async def test_numbers_the_model_knows_stay_in_the_details(settings: Settings) -> None:
     """Nothing is looked up: a number in a detail is the model's own knowledge or working
     ("seven bands of colour"), not a guess at a fact a source will give."""

@@ -149,12 +149,22 @@ def terms(text: str) -> set[str]:
     text = clean(text)
     latin = _CJK_CHAR.sub(" ", text)
     words = {w for w in (t.lower() for t in _WORD.findall(latin)) if len(w) > 1}
-    words = {w for w in words if w not in _STOP}
+    words = {singular(w) for w in words if w not in _STOP}
     cjk = "".join(_CJK_CHAR.findall(text))
     return words | {cjk[i : i + 2] for i in range(len(cjk) - 1)}
 
 
 _CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
+
+
+def singular(word: str) -> str:
+    """An English plural folded to its singular, so "Emmys" meets "Emmy" and "stories" meets
+    "story"; words that only end in s ("bus", "this", "glass") are left alone."""
+    if len(word) > 4 and word.endswith("ies"):
+        return f"{word[:-3]}y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
 
 
 def overlap(query: set[str], passage: str) -> float:
