@@ -205,10 +205,31 @@ async def test_text_the_user_wants_shown_reaches_the_plan_verbatim(
         "a scoreboard that reads their final score",
     ],
 )
-async def test_words_that_describe_a_value_are_not_drawn_as_words(prompt: str) -> None:
-    """ "写上她的新歌名" asks for the song's title, not the characters 她的新歌名."""
-    plan, _ = await plan_with(prompt)
-    assert plan.text == []
+async def test_words_that_describe_a_value_are_not_drawn_as_words(
+    prompt: str, settings: Settings
+) -> None:
+    """ "写上她的新歌名" asks for the song's title, not the characters 她的新歌名: the plan
+    keeps the description as the place for the value, and with nothing found for it, no
+    text is drawn."""
+    result = await agent(settings).plan(prompt)
+    assert result.spec is not None and result.spec.text == []
+    assert "Exact text to show" not in result.final_prompt
+
+
+async def test_a_value_found_for_its_description_is_drawn_in_its_place(settings: Settings) -> None:
+    docs = [
+        {
+            "title": "Mirela Thorn tops the chart again",
+            "date": "2026-11-21",
+            "text": 'Mirela Thorn\'s single "Glass Harbour" went to number one this week.',
+        }
+    ]
+    llm = planner([{"span": "newest number-one single", "route": "search"}])
+    result = await agent(settings, llm, FakeSearch(documents=docs)).plan(
+        "a fan-club banner for pop star Mirela Thorn's newest number-one single, with its title"
+    )
+    assert result.spec is not None
+    assert [b.text for b in result.spec.text] == ["Glass Harbour"]
 
 
 @pytest.mark.parametrize(

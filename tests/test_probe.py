@@ -1,6 +1,7 @@
 """A request that names something a source must tell about is looked up even when the
 planner routed nothing to search; the answer is kept only if it speaks of the named thing."""
 
+import re
 from typing import Any
 
 import pytest
@@ -50,12 +51,15 @@ async def test_a_request_about_a_named_event_is_looked_up_and_the_fresh_source_w
         "with the final score"
     )
     result = await agent(settings, FINALS).plan(prompt)
-    [gap] = result.gaps
-    assert (gap.route, gap.status, gap.decided_by) == (
+    [score] = result.gaps  # the score asked for is looked up; the source says who won it
+    assert (score.span, score.route, score.status, score.decided_by, score.resolution) == (
+        "the final score",
         GapRoute.SEARCH,
         GapStatus.RESOLVED,
         "rules",
+        "3–1",
     )
+    assert 'Exact text to show: "3–1"' in result.final_prompt
     assert "Vantablack Otters beat Cinder Lynx 3–1" in result.final_prompt
     assert "3–2" not in result.final_prompt  # the stale group-stage score
     assert result.final_prompt.startswith(prompt)  # every word of the request is kept
@@ -133,7 +137,8 @@ async def test_someone_the_request_only_describes_is_looked_up_in_place(
         "with the final score"
     )
     result = await agent(settings, FINALS).plan(prompt)
-    [gap] = result.gaps
+    [gap, score] = result.gaps
+    assert (score.span, score.resolution) == ("the final score", "3–1")  # shown in its place
     assert (gap.route, gap.status, gap.decided_by) == (
         GapRoute.SEARCH,
         GapStatus.RESOLVED,
@@ -141,4 +146,4 @@ async def test_someone_the_request_only_describes_is_looked_up_in_place(
     )
     assert "Vantablack Otters beat Cinder Lynx 3–1" in (gap.resolution or "")
     brief = result.final_prompt.splitlines()[0]
-    assert brief.replace(f" ({gap.resolution})", "") == prompt  # every word kept, value beside
+    assert re.sub(r" \([^()]*\)", "", brief) == prompt  # every word kept, values beside

@@ -65,6 +65,21 @@ def _drawable(blocks: list[TextBlock], gaps: list[Gap], tracer: Tracer) -> list[
     return kept
 
 
+def _with_values(blocks: list[TextBlock], facts: list[Fact], tracer: Tracer) -> list[TextBlock]:
+    """The text to draw, values in place; a block that still only describes a value
+    ("她的名字", with no name found for it) is not drawn as those words."""
+    kept = []
+    for block in blocks:
+        text = _substitute(block.text, facts)
+        if rules.names_a_value(text):
+            tracer.decision(STEP, f"not drawing {text!r}: it names a value nobody found")
+            continue
+        if any(k.text == text for k in kept):
+            continue  # two phrases answered by the same words: drawn once
+        kept.append(TextBlock(text=text, role=block.role))
+    return kept
+
+
 def annotate(text: str, facts: list[Fact]) -> str:
     """The request keeps every word; each value goes beside the phrase it answers:
     "a poster for tomorrow's weather in Paris (light rain, high of 14 C)"."""
@@ -149,7 +164,7 @@ def compose_spec(
         brief=brief,
         subject=plan.subject,
         style=plan.style,
-        text=[TextBlock(text=_substitute(b.text, facts), role=b.role) for b in blocks],
+        text=_with_values(blocks, facts, tracer),
         facts=facts,
         items=list(plan.items) if task is None else [],
         details=list(plan.details) if task is None else [],

@@ -18,7 +18,7 @@ _ORDINALS = {
 }  # fmt: skip
 _HOW_MANY = re.compile(r"\bhow\s+many\b|\bnumber\s+of\b|几|多少", re.IGNORECASE)
 _EN = re.compile(
-    r"\b(?P<ordinal>" + "|".join(_ORDINALS) + r"|\d{1,2}(?:st|nd|rd|th))"
+    r"\b(?P<ordinal>" + "|".join(_ORDINALS) + r"|\d{1,4}(?:st|nd|rd|th))"
     r"(?P<words>(?:\s+[A-Za-z][\w'’-]*){1,4})",
     re.IGNORECASE,
 )

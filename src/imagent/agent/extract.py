@@ -27,6 +27,7 @@ from datetime import date
 from pydantic import BaseModel, Field
 
 from imagent.agent.dates import relative_day
+from imagent.agent.rules import names_a_value
 from imagent.agent.structured import complete_structured
 from imagent.agent.trace import Tracer
 from imagent.backends.llm.base import LLM
@@ -126,6 +127,22 @@ def speaks_to_the_reader(text: str) -> bool:
 
 is_instruction_like = speaks_to_the_reader  # the name earlier callers use
 
+_TO_A_MACHINE = re.compile(
+    r"\bAI\b|\b(?:assistant|chatbot|language\s+model|LLM|image\s+(?:generator|model)|the\s+agent"
+    r"|this\s+prompt|previous\s+instructions|system\s+prompt)\b|人工智能|模型|助手|指令",
+    re.IGNORECASE,
+)
+
+
+def tries_to_instruct(hit: SearchHit) -> bool:
+    """Whether a page carries words for the machine reading it (a role marker, or text
+    addressed to an AI): such a page is not a trustworthy source, even where its other
+    sentences read as facts. Words to a human reader ("you'll love it") do not count."""
+    text = clean(f"{hit.title}\n{hit.text}")
+    return any(
+        _ROLE.search(s) or _TO_A_MACHINE.search(s) for s in _SENTENCE.split(text) if s.strip()
+    )
+
 
 def sentences(text: str) -> list[str]:
     """The factual sentences of `text`: cleaned, and without those that address the reader.
@@ -193,6 +210,7 @@ class Candidate:
     sentence: str
     hit: SearchHit
     on_day: bool = False
+    trusted: bool = True
 
 
 CLOSE_WHEN_CHANGING = 0.6  # a fact said to change: a newer page wins if nearly as relevant
@@ -209,23 +227,28 @@ def candidates(
     wanted = terms(f"{gap.span} {gap.question} {' '.join(gap.queries)}")
     found = []
     for hit in hits:
+        # A page that tries to instruct its reader is a source of last resort: it answers
+        # only where it is clearly more to the point than every other page.
+        trust = UNTRUSTED_WEIGHT if tries_to_instruct(hit) else 1.0
         for s in sentences(hit.text):
             if not terms(s) - wanted:  # a heading that only repeats the question answers nothing
                 continue
             on_day = day is not None and speaks_of_day(day, s, hit)
-            found.append(Candidate(_score(wanted, s, hit) + DAY_BONUS * on_day, s, hit, on_day))
+            score = trust * _score(wanted, s, hit) + DAY_BONUS * on_day
+            found.append(Candidate(score, s, hit, on_day, trust == 1.0))
     found = sorted((c for c in found if c.score > 0), key=lambda c: -c.score)
     if found:
         cutoff = (CLOSE_WHEN_CHANGING if fresh_first else CLOSE) * found[0].score
         close = [c for c in found if c.score >= cutoff]
         rest = [c for c in found if c not in close]
         # The day asked for first, then the newest page: a fresh page about another day loses.
-        close.sort(key=lambda c: (c.on_day, c.hit.date or "", c.score), reverse=True)
+        close.sort(key=lambda c: (c.trusted, c.on_day, c.hit.date or "", c.score), reverse=True)
         found = close + rest
     return found[:MAX_CANDIDATES]
 
 
 DAY_BONUS = 0.15
+UNTRUSTED_WEIGHT = 0.5
 
 
 @functools.lru_cache(maxsize=32)
@@ -314,12 +337,88 @@ async def answer_from_hits(
     The model is asked only when the evidence needs choosing: several sources answer and
     they say different things; or when the answer is drawn as text (`shown`) and the best
     clause is longer than a value on an image (it then points at the words that answer)."""
+    found = await _answer(gap, hits, llm, tracer, fresh_first=fresh_first, day=day, shown=shown)
+    if found is None:
+        return None
+    answer, evidence = found
+    typed = marked_title(answer, gap) or typed_value(answer, gap)
+    if typed is not None and typed != answer:
+        tracer.decision("ground", f"{gap.id}: {gap.span!r} is the one {typed!r} in {answer!r}")
+        return typed, evidence.model_copy(update={"snippet": answer})
+    return found
+
+
+_ASKS_TITLE = re.compile(
+    r"名字|名称|叫什么|歌名|片名|书名|剧名|专辑名|\btitles?\b|\bnames?\b|\bcalled\b", re.IGNORECASE
+)
+_MARKED_TITLE = re.compile(r"《[^《》]{1,40}》|“([^“”]{1,40})”|\"([^\"]{1,40})\"")
+
+
+def marked_title(answer: str, gap: Gap) -> str | None:
+    """The one title a source marks in its answer (《雪落无声》, "Glass Harbour") when the
+    question asks for a name or title; None when it asks for something else or the answer
+    marks no title or several."""
+    if not _ASKS_TITLE.search(gap.span):
+        return None
+    marked = list(_MARKED_TITLE.finditer(answer))
+    if len(marked) != 1:
+        return None
+    found = marked[0]
+    return found.group(1) or found.group(2) or found.group(0)
+
+
+# What a described value looks like in a source: "the final score" is a "3–1", "her
+# finishing time" a "2:19:48", "the closing price" a "$41.20".
+_TYPED = (
+    (
+        re.compile(r"\bscores?\b|比分", re.IGNORECASE),
+        re.compile(r"(?<![\d:.])\d{1,3}\s?[–—:-]\s?\d{1,3}(?![\d:.])"),
+    ),
+    (
+        re.compile(r"\btimes?\b|用时|耗时", re.IGNORECASE),
+        re.compile(r"(?<![\d:])\d{1,2}:\d{2}(?::\d{2})?(?:\.\d{1,3})?(?![\d:])"),
+    ),
+    (
+        re.compile(r"\bprices?\b|价格|股价|收盘价", re.IGNORECASE),
+        re.compile(r"[$€£¥]\s?\d[\d,]*(?:\.\d+)?|\d[\d,]*(?:\.\d+)?\s?(?:元|美元|港元|欧元)"),
+    ),
+)
+
+
+def typed_value(answer: str, gap: Gap) -> str | None:
+    """For a described value of one kind ("the final score", "her finishing time"), the one
+    value of that kind its answer holds; None when the description asks for several things,
+    for another kind, or the answer holds none or several."""
+    if not names_a_value(gap.span):
+        return None
+    kinds = [shape for asks, shape in _TYPED if asks.search(gap.span)]
+    if len(kinds) != 1 or re.search(r"\band\b|和|与|及", gap.span):
+        return None
+    found = kinds[0].findall(answer)
+    return found[0].strip() if len(found) == 1 else None
+
+
+async def _answer(
+    gap: Gap,
+    hits: list[SearchHit],
+    llm: LLM | None,
+    tracer: Tracer,
+    *,
+    fresh_first: bool,
+    day: date | None,
+    shown: bool,
+) -> tuple[str, Evidence] | None:
     ranked = candidates(gap, hits, fresh_first, day)
     if not ranked:
         return None
     best = ranked[0]
     # For a fact that changes, an older page is never the answer: the model is not offered it.
-    offered = [c for c in ranked if not (fresh_first and _older(c, ranked))]
+    # Nor a page that tries to instruct, when a trustworthy one answers first.
+    offered = [
+        c
+        for c in ranked
+        if not (fresh_first and _older(c, ranked)) and (c.trusted or not best.trusted)
+    ]
     if llm is not None and _needs_choosing(offered):
         phrase = await _model_phrase(gap, offered, llm, tracer, day, fresh_first)
         if phrase is not None:

@@ -200,8 +200,14 @@ async def _search(gap: Gap, ctx: GroundContext) -> Gap:
         aged = _age(gap.model_copy(update={"queries": queries}), asked, hits, ctx, day)
         if aged is not None:
             return aged
-    # A fact that changes: the phrase says so, or the request names the day it is about.
-    fresh = day is not None or time_sensitive(gap.span) or rules.has_search_cue(gap.span)
+    # A fact that changes: the phrase says so, the request names the day it is about, or it
+    # is a count that grows ("how many clean sheets he kept in his career").
+    fresh = (
+        day is not None
+        or time_sensitive(f"{gap.span} {' '.join(gap.queries)}")
+        or rules.has_search_cue(f"{gap.span} {' '.join(gap.queries)}")
+        or counts.asks_how_many(gap.span)
+    )
     shown = any(rules.contains_span(text, gap.span) for text in ctx.shown)
     found = await extract.answer_from_hits(
         asked, hits, ctx.llm, ctx.tracer, fresh_first=fresh, day=day, shown=shown

@@ -32,7 +32,10 @@ def text_blocks(
     reading: RequestReading, gaps: list[Gap], model: ModelReading, tracer: Tracer
 ) -> list[TextBlock]:
     """What the image must show as text, in the order the request says it."""
-    texts = [shown.text for shown in reading.shown]
+    # A description of a value ("写上她的名字") is a place for the value once it is found;
+    # compose draws it only with the value in its place.
+    described = [d for d in rules.value_descriptions(reading.prompt) if not _inside(d, reading)]
+    texts = [shown.text for shown in sorted([*reading.shown, *described], key=lambda s: s.start)]
     for gap in gaps:
         if _asked_to_show(reading.prompt, gap) and not _covered(gap.span, texts):
             texts.append(gap.span)
@@ -45,10 +48,21 @@ def text_blocks(
             tracer.decision(
                 STEP, f"model text {text!r} is not in the request; not shown", by="rules"
             )
+    texts.sort(key=lambda t: _position(reading.prompt, t))
     blocks = [TextBlock(text=t, role="headline" if i == 0 else "body") for i, t in enumerate(texts)]
     if model.items and _LABELS.search(reading.prompt):
         blocks += [TextBlock(text=item, role="label") for item in model.items if item]
     return blocks
+
+
+def _position(prompt: str, text: str) -> int:
+    """Where the request says `text` (text it does not say, from the model, goes last)."""
+    found = rules.find_span(prompt, text)
+    return found.start() if found else len(prompt)
+
+
+def _inside(piece: rules.Shown, reading: RequestReading) -> bool:
+    return any(piece.start < s.end and s.start < piece.end for s in reading.shown)
 
 
 def _asked_to_show(prompt: str, gap: Gap) -> bool:

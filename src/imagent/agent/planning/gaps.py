@@ -16,6 +16,7 @@ from imagent.agent import rules
 from imagent.agent.evaluate import ExpressionError, evaluate
 from imagent.agent.numbers import read_numbers
 from imagent.agent.planning.reading import RequestReading
+from imagent.agent.probe import named_things
 from imagent.agent.rules import RuleGap
 from imagent.agent.rules.spans import overlaps
 from imagent.agent.trace import Tracer
@@ -68,7 +69,36 @@ def rule_gaps(reading: RequestReading) -> list[Gap]:
             gaps.append(
                 _gap(len(gaps) + 1, GapRoute.SEARCH if changes else route, span, decided_by="rules")
             )
+    for described in _described_values(reading.prompt):
+        if not any(overlaps_text(described, g.span) for g in gaps):
+            gaps.append(_value_lookup(len(gaps) + 1, described, reading.prompt))
     return gaps
+
+
+def _described_values(prompt: str) -> list[str]:
+    """Values the request asks to show by describing them ("写上她刚发的新专辑的名字", "with
+    its title"), when they are about something it names (a name, a title; Chinese has no
+    capitals to tell a name by) rather than about the user."""
+    if rules.has_memory_cue(prompt) or not (named_things(prompt) or _CJK.search(prompt)):
+        return []
+    return [shown.text for shown in rules.value_descriptions(prompt)]
+
+
+def _value_lookup(index: int, described: str, prompt: str) -> Gap:
+    """A lookup of a described value: the request says what it is about, so the request
+    is what is searched for; the answer takes the description's place in the text."""
+    whole = prompt.strip()[:MAX_QUERY_CHARS].rstrip(" .!?。！？")
+    return Gap(
+        id=f"g{index}",
+        question=f"What is {described}, in this request: {whole}",
+        route=GapRoute.SEARCH,
+        span=described,
+        queries=[whole],
+        decided_by="rules",
+    )
+
+
+MAX_QUERY_CHARS = 300
 
 
 def _computed(index: int, found: RuleGap) -> Gap:

@@ -32,6 +32,7 @@ from imagent.agent.rules.text import (
     quoted_text,
     refers_to_a_value,
     shown_text,
+    value_descriptions,
 )
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "search_spans",
     "shown_text",
     "span_pattern",
+    "value_descriptions",
     "widen_lookup",
     "widen_span",
 ]

@@ -160,6 +160,19 @@ def names_a_value(text: str) -> bool:
     return bool(_NAMES_A_VALUE.match(text.strip()))
 
 
+_WITH_VALUE = re.compile(r"\b(?:with|showing|displaying|giving)\s+", re.IGNORECASE)
+
+
+def value_descriptions(prompt: str) -> list[Shown]:
+    """Unquoted text the request wants shown that describes a value to find out ("写上她刚发的
+    新专辑的名字", "with its title", "showing the final score"): drawn only once a value has
+    taken its place."""
+    after = [shown for _, shown in _after_cues(prompt)]
+    after += [s for m in _WITH_VALUE.finditer(prompt) if (s := _after_cue(prompt, m.end()))]
+    found = sorted((s for s in after if names_a_value(s.text)), key=lambda s: s.start)
+    return [s for i, s in enumerate(found) if all(s.start >= k.end for k in found[:i])]
+
+
 def asks_for_a_value(prompt: str) -> bool:
     """Whether the request asks to show a value it only describes ("写上他正在拍的新剧的名字",
     "with the winner's name"): something must be found out before it can be drawn."""
