@@ -68,7 +68,7 @@ def _drawable(blocks: list[TextBlock], gaps: list[Gap], tracer: Tracer) -> list[
 def _with_values(blocks: list[TextBlock], facts: list[Fact], tracer: Tracer) -> list[TextBlock]:
     """The text to draw, values in place; a block that still only describes a value
     ("她的名字", with no name found for it) is not drawn as those words."""
-    kept = []
+    kept: list[TextBlock] = []
     for block in blocks:
         text = _substitute(block.text, facts)
         if rules.names_a_value(text):
