@@ -694,6 +694,13 @@ async def test_a_page_from_an_earlier_year_does_not_answer_about_this_year() -> 
         ctx(Request(prompt="p"), search=FakeSearch(documents=docs)),
     )
     assert "Dom Achebe" in (g.resolution or "")
+    described = gap(GapRoute.SEARCH, "the player's name").model_copy(
+        update={"queries": ["a fan sign for the MVP of this year's Coral Bowl"]}
+    )  # a value the request describes is looked up in the request's own words
+    [g] = await ground_gaps(
+        [described], ctx(Request(prompt="p"), search=FakeSearch(documents=docs))
+    )
+    assert "Tariq Benn" in (g.resolution or "")
 
 
 async def test_what_the_source_says_beside_a_shown_value_stops_at_the_value() -> None:
@@ -785,6 +792,12 @@ async def test_a_chinese_heading_that_only_repeats_the_question_answers_nothing(
         ),
         ("how many titles she has won", "Nadia Ferro won her fifth title on Sunday.", "5 titles"),
         ("这家餐厅现在有几颗星", "翠谷餐厅今年获得第三颗星。", "3颗星"),
+        ("拿下职业生涯第几个世界冠军", "宋锦收获个人第五个世界冠军。", "5个世界冠军"),
+        (
+            "how many clean sheets he has kept",
+            "Oduya kept his 200th clean sheet.",
+            "200 clean sheets",
+        ),
     ],
 )
 async def test_a_count_a_source_gives_as_an_ordinal_is_counted(

@@ -516,6 +516,33 @@ async def test_a_detail_that_guesses_a_looked_up_number_is_dropped(settings: Set
     assert "(3 Golden Whisk stars)" in result.final_prompt
 
 
+def test_a_name_the_model_guessed_for_a_looked_up_fact_is_dropped() -> None:
+    """A card for a striker whose club is looked up: the planner, writing before the lookup,
+    put another club's logo on it. Names the request or the evidence give stay."""
+    found = Gap(
+        id="g1",
+        question="Which club does Lukas Ferreira play for now?",
+        route=GapRoute.KNOWLEDGE,  # a knowledge question looked up: evidence from a source
+        span="the club he plays for now",
+        status=GapStatus.RESOLVED,
+        resolution="Altamar FC",
+        evidence=[
+            Evidence(
+                source=EvidenceSource.WEB,
+                snippet="Striker Lukas Ferreira has completed his transfer to Altamar FC.",
+            )
+        ],
+    )
+    details = [
+        "Stoke City logo on the back",
+        "Lukas Ferreira's name on the front",
+        "Altamar FC crest",
+    ]
+    prompt = "a trading card for striker Lukas Ferreira showing the club he plays for now"
+    kept = backed_facts(details, prompt, [found], tracer())
+    assert kept == ["Lukas Ferreira's name on the front", "Altamar FC crest"]
+
+
 def test_a_detail_whose_number_the_evidence_gives_is_kept() -> None:
     found = Gap(
         id="g1",

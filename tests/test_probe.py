@@ -12,6 +12,7 @@ from imagent.backends.renderer.fake import FakeRenderer
 from imagent.backends.search.fake import FakeSearch
 from imagent.core.types import GapRoute, GapStatus
 from imagent.settings import Settings
+from tests.helpers import planner
 
 from .conftest import TODAY
 
@@ -147,3 +148,35 @@ async def test_someone_the_request_only_describes_is_looked_up_in_place(
     assert "Vantablack Otters beat Cinder Lynx 3–1" in (gap.resolution or "")
     brief = result.final_prompt.splitlines()[0]
     assert re.sub(r" \([^()]*\)", "", brief) == prompt  # every word kept, values beside
+
+
+async def test_the_request_is_not_looked_up_again_for_what_another_gap_found(
+    settings: Settings,
+) -> None:
+    """The model made "the club he plays for now" a knowledge question; it is looked up
+    (the small model is not trusted to answer). The request's own lookup finds the same
+    sentence: it is not added a second time beside the phrase."""
+    docs = [
+        {
+            "title": "Ferreira completes move",
+            "date": "2026-09-02",
+            "text": "Striker Lukas Ferreira has completed his transfer to Altamar FC.",
+        }
+    ]
+    llm = planner(
+        [{"span": "the club he plays for now", "route": "knowledge"}],
+        extract={"answer": "Altamar FC", "source": 0},
+    )
+    result = await Agent(
+        settings,
+        llm=llm,
+        renderer=FakeRenderer(),
+        judges=["instruction"],
+        memory="none",
+        search=FakeSearch(documents=docs),
+        today=TODAY,
+    ).plan("a trading card for striker Lukas Ferreira showing the club he plays for now")
+    [gap] = result.gaps
+    assert gap.status is GapStatus.RESOLVED and "Altamar FC" in (gap.resolution or "")
+    brief = result.final_prompt.splitlines()[0]
+    assert brief.count("completed his transfer") == 1, brief

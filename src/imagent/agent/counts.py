@@ -23,7 +23,7 @@ _EN = re.compile(
     re.IGNORECASE,
 )
 _CN = re.compile(
-    r"第(?P<n>\d{1,2}|[一二两三四五六七八九十])(?P<unit>[颗枚个座次块项尊])(?P<noun>[\u4e00-\u9fff]{0,3})"
+    r"第(?P<n>\d{1,2}|[一二两三四五六七八九十])(?P<unit>[颗枚个座次块项尊])(?P<noun>[\u4e00-\u9fff]{0,6})"
 )
 
 
@@ -58,6 +58,20 @@ def _named_in(word: str, asked: str) -> bool:
     return bool(re.search(rf"\b{stem}(?:s|es)?\b", asked))
 
 
+def _asked_noun(span: str, unit: str, noun: str) -> str:
+    """The counted noun as the question says it: "世界冠军" of "第几个世界冠军" against the
+    source's "第五个世界冠军，…"; a few characters when the question names none."""
+    asked = re.search(rf"(?:几|多少){unit}([\u4e00-\u9fff]{{1,6}})", span)
+    if asked is None:
+        return noun[:3]
+    same = 0
+    for ours, theirs in zip(noun, asked.group(1), strict=False):
+        if ours != theirs:
+            break
+        same += 1
+    return noun[:same]
+
+
 def count_from_ordinal(span: str, clause: str) -> str | None:
     """ "3 Golden Whisk stars" for a how-many question whose answer says "a third Golden Whisk
     star": the counted noun must be one the question names. None when there is no such
@@ -83,5 +97,5 @@ def count_from_ordinal(span: str, clause: str) -> str | None:
         number = int(n) if n.isdigit() else chinese_value(n)
         if number is None:
             continue
-        return f"{number}{found['unit']}{found['noun']}"
+        return f"{number}{found['unit']}{_asked_noun(span, found['unit'], found['noun'])}"
     return None

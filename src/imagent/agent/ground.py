@@ -232,8 +232,11 @@ async def _search(gap: Gap, ctx: GroundContext) -> Gap:
     resolved = _resolved(searched, value, [evidence])
     if shown and value != evidence.snippet.rstrip(" .。") and value in evidence.snippet:
         # The text shows the answer; the prompt also keeps what the source says leading up
-        # to it ("Ember Road took the top spot … with $27.4 million").
-        return resolved.model_copy(update={"visual": leading_to(evidence.snippet, value)})
+        # to it ("Ember Road took the top spot … with $27.4 million"), when that says more
+        # than the question did ("MVP: Tariq Benn" for the MVP's name says nothing more).
+        visual = leading_to(evidence.snippet, value)
+        if extract.terms(visual) - extract.terms(f"{value} {asked.span} {asked.question}"):
+            return resolved.model_copy(update={"visual": visual})
     return resolved
 
 
@@ -320,7 +323,7 @@ _THIS_YEAR = re.compile(r"\bthis\s+year\b|今年|本年度", re.IGNORECASE)
 def _of_the_year(hits: list[SearchHit], gap: Gap, ctx: GroundContext) -> list[SearchHit]:
     """For "this year's Coral Bowl", a page dated in an earlier year cannot tell about it
     ("Last year's Coral Bowl MVP was …"): dropped, when pages of this year answer instead."""
-    if not _THIS_YEAR.search(gap.span):
+    if not _THIS_YEAR.search(f"{gap.span} {' '.join(gap.queries)}"):
         return hits
     year = str(ctx.today.year)
     current = [h for h in hits if not h.date or h.date[:4] >= year]
@@ -329,7 +332,7 @@ def _of_the_year(hits: list[SearchHit], gap: Gap, ctx: GroundContext) -> list[Se
     ctx.tracer.decision(
         STEP,
         f"{gap.id}: {len(hits) - len(current)} result(s) dated before {year} set aside:"
-        f" {gap.span!r} asks about this year",
+        f" the lookup for {gap.span!r} is about this year",
         gap_id=gap.id,
         by="evidence",
     )

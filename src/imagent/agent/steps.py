@@ -97,7 +97,13 @@ async def ground(ctx: RunContext) -> None:
     grounded = await ground_gaps([*result.gaps, *([probe] if probe else [])], grounding)
     if probe is not None:
         found = grounded.pop()
-        if speaks_of_the_named(found):
+        cited = [e.snippet.rstrip(" .。") for g in grounded for e in g.evidence]
+        said = found.evidence[0].snippet.rstrip(" .。") if found.evidence else ""
+        if said and any(said in c or c in said for c in cited if c):
+            ctx.tracer.decision(
+                "ground", "looked the request up; another gap already cites what it found"
+            )
+        elif speaks_of_the_named(found):
             ctx.tracer.decision(
                 "ground",
                 f"nothing was routed to search, but the request names something that changes:"

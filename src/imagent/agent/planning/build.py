@@ -11,7 +11,7 @@ from imagent.agent.numbers import read_numbers
 from imagent.agent.planning.model_reading import ModelReading
 from imagent.agent.planning.reading import RequestReading
 from imagent.agent.trace import Tracer
-from imagent.core.types import Gap, GapRoute, GapStatus, PlannedTask, TextBlock
+from imagent.core.types import EvidenceSource, Gap, GapRoute, GapStatus, PlannedTask, TextBlock
 
 STEP = "plan"
 _SHOWN_BEFORE = re.compile(
@@ -139,15 +139,22 @@ def backed_facts(facts: list[str], prompt: str, gaps: list[Gap], tracer: Tracer)
     and would contradict the grounded value on the image. Numbers the model works out or
     knows ("about 31.4 cm" for a circumference, "seven colours" out of a prism) are kept
     when no looked-up fact was found (a lookup that found nothing has nothing to contradict)."""
-    if not any(g.route is GapRoute.SEARCH and g.status is GapStatus.RESOLVED for g in gaps):
+    if not any(_looked_up(g) for g in gaps):
         return facts
     known = [prompt]
     for gap in gaps:
         known += [gap.resolution or "", gap.visual, *(e.snippet for e in gap.evidence)]
     backed = _numbers_in(" ".join(known))
+    said = " ".join(known).lower()
     kept = []
     for fact in facts:
-        guessed = _numbers_in(fact) - backed
+        # A number, or a name of several words ("Stoke City logo" on a card for a striker
+        # whose club was looked up), that nothing backs.
+        guessed = (_numbers_in(fact) - backed) | {
+            n
+            for n in (re.sub(r"['’]s$", "", m) for m in _NAMES.findall(fact))
+            if n.lower() not in said
+        }
         if guessed:
             tracer.decision(
                 "ground",
@@ -158,6 +165,16 @@ def backed_facts(facts: list[str], prompt: str, gaps: list[Gap], tracer: Tracer)
             continue
         kept.append(fact)
     return kept
+
+
+_NAMES = re.compile(r"\b[A-Z][\w’'-]*[\w](?:\s+(?:of\s+|the\s+|de\s+)?[A-Z][\w’'-]*[\w])+")
+
+
+def _looked_up(gap: Gap) -> bool:
+    """A fact found in a source (a lookup, or a knowledge question looked up)."""
+    return gap.status is GapStatus.RESOLVED and any(
+        e.source is EvidenceSource.WEB for e in gap.evidence
+    )
 
 
 def _numbers_in(text: str) -> set[str]:
