@@ -724,6 +724,36 @@ async def test_what_the_source_says_beside_a_shown_value_stops_at_the_value() ->
     assert "1:43.005" not in g.visual and "1:43.005" in g.evidence[0].snippet
 
 
+@pytest.mark.parametrize(
+    "span,text,answer,visual",
+    [
+        (  # Chinese commas have no space after them
+            "今年金穗奖的最佳女主角，写上她的名字",
+            "11月14日晚，第18届金穗奖揭晓，苏晚晴凭借《雾港》获得最佳女主角，唐宇凭《长夜》获得最佳男主角。",
+            "苏晚晴",
+            "11月14日晚,第18届金穗奖揭晓,苏晚晴凭借《雾港》获得最佳女主角",
+        ),
+        (  # one digit is still something the question did not say
+            "when the next episode of Paper Moon Academy airs",
+            "Episode 9 of Paper Moon Academy airs on Saturday, November 28.",
+            "Saturday, November 28",
+            "Episode 9 of Paper Moon Academy airs on Saturday, November 28",
+        ),
+        ("the MVP's name", "MVP: Tariq Benn (QB).", "Tariq Benn (QB)", ""),  # nothing more said
+    ],
+)
+async def test_a_shown_value_keeps_what_its_source_says_about_it(
+    span: str, text: str, answer: str, visual: str
+) -> None:
+    docs = [{"title": "news", "date": "2026-11-21", "text": text}]
+    pointer = FakeLLM(responses=[{"answer": answer, "source": 0}])
+    [g] = await ground_gaps(
+        [gap(GapRoute.SEARCH, span)],
+        ctx(Request(prompt="p"), search=FakeSearch(documents=docs), llm=pointer, shown=[span]),
+    )
+    assert (g.resolution, g.visual) == (answer, visual)
+
+
 async def test_a_model_phrase_no_shorter_than_the_clause_is_not_a_narrowing() -> None:
     docs = [
         {
@@ -807,6 +837,18 @@ async def test_a_count_a_source_gives_as_an_ordinal_is_counted(
     [g] = await ground_gaps([gap(GapRoute.SEARCH, span)], ctx(Request(prompt="p"), search=search))
     assert g.resolution == count
     assert g.evidence[0].snippet.rstrip("。.") in clean(text)  # the sentence it counted from
+
+
+async def test_a_count_keeps_the_whole_noun_the_question_counts() -> None:
+    text = "Bram Oduya retires after 19 seasons with 214 clean sheets, a club record."
+    search = FakeSearch(documents=[{"title": "Oduya retires", "date": "2026-11-19", "text": text}])
+    llm = FakeLLM(responses=[{"answer": "214 clean", "source": 0}])  # where the model stops
+    span = "how many clean sheets he kept in his career"
+    request = Request(prompt=f"a retirement card for goalkeeper Bram Oduya with {span}")
+    [g] = await ground_gaps(
+        [gap(GapRoute.SEARCH, span)], ctx(request, search=search, llm=llm, shown=[span])
+    )
+    assert g.resolution == "214 clean sheets"
 
 
 async def test_a_count_that_grows_is_read_from_the_newest_page() -> None:

@@ -99,3 +99,22 @@ def count_from_ordinal(span: str, clause: str) -> str | None:
             continue
         return f"{number}{found['unit']}{_asked_noun(span, found['unit'], found['noun'])}"
     return None
+
+
+def with_counted_noun(span: str, sentence: str, value: str) -> str:
+    """A number a source gives for a how-many question, with the whole noun the question
+    counts: "214 clean sheets", not "214 clean", for "how many clean sheets he kept"."""
+    number = re.match(r"\d[\d,.]*", value)
+    if not asks_how_many(span) or number is None:
+        return value
+    asked = _counted(span).split()
+    found = re.search(rf"(?<![\d.,]){re.escape(number.group(0))}((?:\s+[\w'’-]+){{1,5}})", sentence)
+    if found is None or not asked:
+        return value
+    words = []
+    for word in found.group(1).split():
+        if not _named_in(word, " ".join(asked)):
+            break
+        words.append(word)
+    phrase = " ".join([number.group(0), *words])
+    return phrase if len(phrase) > len(value) else value

@@ -229,22 +229,32 @@ async def _search(gap: Gap, ctx: GroundContext) -> Gap:
     if counted is not None:  # "how many stars" answered by "a third star": 3 stars
         note = Evidence(source=EvidenceSource.REASONING, snippet=f"counted: {counted}")
         return _resolved(searched, counted, [evidence, note])
+    value = counts.with_counted_noun(gap.span, evidence.snippet, value)
     resolved = _resolved(searched, value, [evidence])
     if shown and value != evidence.snippet.rstrip(" .。") and value in evidence.snippet:
         # The text shows the answer; the prompt also keeps what the source says leading up
         # to it ("Ember Road took the top spot … with $27.4 million"), when that says more
         # than the question did ("MVP: Tariq Benn" for the MVP's name says nothing more).
         visual = leading_to(evidence.snippet, value)
-        if extract.terms(visual) - extract.terms(f"{value} {asked.span} {asked.question}"):
+        if _says_more(visual, f"{value} {asked.span} {asked.question}"):
             return resolved.model_copy(update={"visual": visual})
     return resolved
+
+
+def _says_more(text: str, than: str) -> bool:
+    """Whether `text` has a word or a number (even one digit: "Episode 9") `than` lacks."""
+
+    def words(t: str) -> set[str]:
+        return extract.terms(t) | set(re.findall(r"\d+", t))
+
+    return bool(words(text) - words(than))
 
 
 def leading_to(sentence: str, value: str) -> str:
     """A sentence up to the end of the comma-separated part that holds `value`: what it says
     about the value, without what it adds after ("…, beating the old mark of 1:43.005")."""
     end = sentence.find(value) + len(value)
-    after = re.search(r"[,，;；]\s", sentence[end:])
+    after = re.search(r"[,;]\s|[，；]|,(?=[\u3400-\u9fff])", sentence[end:])
     return sentence[: end + after.start()] if after else sentence.rstrip(" .。")
 
 
