@@ -35,7 +35,7 @@ def text_blocks(
     # A description of a value ("写上她的名字") is a place for the value once it is found;
     # compose draws it only with the value in its place.
     described = [d for d in rules.value_descriptions(reading.prompt) if not _inside(d, reading)]
-    texts = [shown.text for shown in sorted([*reading.shown, *described], key=lambda s: s.start)]
+    texts = [shown.text for shown in [*reading.shown, *described]]
     for gap in gaps:
         if _asked_to_show(reading.prompt, gap) and not _covered(gap.span, texts):
             texts.append(gap.span)
