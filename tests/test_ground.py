@@ -8,6 +8,7 @@ from imagent.agent.ground import GroundContext, ground_gaps, time_sensitive
 from imagent.backends.llm.base import text_of
 from imagent.backends.llm.fake import FakeLLM
 from imagent.backends.search.fake import FakeSearch
+from imagent.backends.search.local import LocalSearch
 from imagent.core.types import (
     AskMode,
     EvidenceSource,
@@ -881,3 +882,34 @@ async def test_an_ordinal_that_is_not_the_counted_thing_is_not_a_count() -> None
         ctx(Request(prompt="p"), search=search),
     )
     assert g.resolution is not None and "4 titles" in g.resolution and "2" not in g.resolution
+
+
+async def test_a_fact_about_the_user_nothing_remembers_is_found_in_their_documents() -> None:
+    """ "Our rowing club's new head coach": no memory says it, the club's newsletter in the
+    user's knowledge base does. A taste ("my usual style") is never settled by documents,
+    and a web search is never asked about the user."""
+    docs = [
+        {
+            "title": "Harbour Rowing Club newsletter",
+            "date": "2026-11-20",
+            "text": "The club's new head coach is Ingrid Solheim, who starts on 1 December.",
+        },
+        {"title": "style notes", "date": "2026-01-01", "text": "A usual style guide for posters."},
+    ]
+    mine = LocalSearch(documents=docs)
+    request = Request(prompt="p", user_id="u1")
+    [g] = await ground_gaps(
+        [gap(GapRoute.MEMORY, "our rowing club's new head coach")],
+        ctx(request, memory=ListMemory([]), search=mine),
+    )
+    assert g.status is GapStatus.RESOLVED and "Ingrid Solheim" in (g.resolution or "")
+    assert g.evidence and "Ingrid Solheim" in g.evidence[0].snippet
+    [g] = await ground_gaps(
+        [gap(GapRoute.MEMORY, "my usual style")], ctx(request, memory=ListMemory([]), search=mine)
+    )
+    assert g.status is GapStatus.UNRESOLVED
+    [g] = await ground_gaps(
+        [gap(GapRoute.MEMORY, "our rowing club's new head coach")],
+        ctx(request, memory=ListMemory([]), search=FakeSearch(documents=docs)),  # the web
+    )
+    assert g.status is GapStatus.UNRESOLVED

@@ -363,9 +363,28 @@ async def _memory(gap: Gap, ctx: GroundContext) -> Gap:
     found = await recall(gap, ctx)
     if found is not None:
         return found
+    search = _search_backend(ctx)
+    if search is not None and search.local and _asks_a_fact(gap.span):
+        # Nothing remembered, but the user's own documents may say it ("our rowing club's
+        # new head coach", with the club's newsletters added to the knowledge base).
+        looked = await _search(gap, ctx)
+        if looked.status is GapStatus.RESOLVED:
+            ctx.tracer.decision(
+                STEP,
+                f"{gap.id}: nothing remembered for {gap.span!r}; found in your documents",
+                gap_id=gap.id,
+                by="evidence",
+            )
+            return looked
     if ctx.request.options.mode is AskMode.ASK:
         return gap.model_copy(update={"status": GapStatus.ASKED})
     return gap.model_copy(update={"status": GapStatus.UNRESOLVED})
+
+
+def _asks_a_fact(span: str) -> bool:
+    """A phrase about the user that asks for a fact ("our club's new head coach", "my
+    team's score") rather than a taste ("my usual style"), which documents cannot settle."""
+    return rules.has_search_cue(span) or rules.names_a_value(span) or rules.refers_to_a_value(span)
 
 
 async def _ask(gap: Gap, ctx: GroundContext) -> Gap:
