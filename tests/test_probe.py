@@ -8,6 +8,7 @@ import pytest
 
 from imagent.agent.agent import Agent
 from imagent.agent.probe import lookup_probe, named_things
+from imagent.backends.llm.fake import FakeLLM
 from imagent.backends.renderer.fake import FakeRenderer
 from imagent.backends.search.fake import FakeSearch
 from imagent.core.types import GapRoute, GapStatus
@@ -32,10 +33,12 @@ FINALS = [
 ]
 
 
-def agent(settings: Settings, documents: list[dict[str, Any]] | None) -> Agent:
+def agent(
+    settings: Settings, documents: list[dict[str, Any]] | None, llm: FakeLLM | str = "none"
+) -> Agent:
     return Agent(
         settings,
-        llm="none",
+        llm=llm,
         renderer=FakeRenderer(),
         judges=["instruction"],
         memory="none",
@@ -167,15 +170,9 @@ async def test_the_request_is_not_looked_up_again_for_what_another_gap_found(
         [{"span": "the club he plays for now", "route": "knowledge"}],
         extract={"answer": "Altamar FC", "source": 0},
     )
-    result = await Agent(
-        settings,
-        llm=llm,
-        renderer=FakeRenderer(),
-        judges=["instruction"],
-        memory="none",
-        search=FakeSearch(documents=docs),
-        today=TODAY,
-    ).plan("a trading card for striker Lukas Ferreira showing the club he plays for now")
+    result = await agent(settings, docs, llm).plan(
+        "a trading card for striker Lukas Ferreira showing the club he plays for now"
+    )
     [gap] = result.gaps
     assert gap.status is GapStatus.RESOLVED and "Altamar FC" in (gap.resolution or "")
     brief = result.final_prompt.splitlines()[0]
