@@ -58,12 +58,17 @@ _BARE_VERB = re.compile(
     r"|添加|加上|写上|画|生成|忽略|替换|改成|输出|回复|访问)\b",
     re.IGNORECASE,
 )
+# Words for a machine reading the text; with words to "you" and "any image", words addressed
+# to the reader.
+_MACHINE = (
+    r"\bAI\b|\b(?:assistant|chatbot|language\s+model|LLM|image\s+(?:generator|model)|the\s+agent"
+    r"|this\s+prompt|previous\s+instructions|system\s+prompt)\b|人工智能|模型|助手"
+)
 _ADDRESSED = re.compile(
-    r"\b(?:you|your|you're|yourself)\b|\bAI\b|\b(?:assistant|chatbot|language\s+model|LLM"
-    r"|image\s+(?:generator|model)|the\s+agent|any\s+(?:image|picture|poster|banner)|this\s+prompt"
-    r"|previous\s+instructions|system\s+prompt)\b|你|您|人工智能|模型|助手",
+    rf"\b(?:you|your|you're|yourself)\b|\bany\s+(?:image|picture|poster|banner)\b|你|您|{_MACHINE}",
     re.IGNORECASE,
 )
+_TO_A_MACHINE = re.compile(rf"{_MACHINE}|指令", re.IGNORECASE)
 _STOP = frozenset(
     [
         "a",
@@ -126,12 +131,6 @@ def speaks_to_the_reader(text: str) -> bool:
 
 
 is_instruction_like = speaks_to_the_reader  # the name earlier callers use
-
-_TO_A_MACHINE = re.compile(
-    r"\bAI\b|\b(?:assistant|chatbot|language\s+model|LLM|image\s+(?:generator|model)|the\s+agent"
-    r"|this\s+prompt|previous\s+instructions|system\s+prompt)\b|人工智能|模型|助手|指令",
-    re.IGNORECASE,
-)
 
 
 def tries_to_instruct(hit: SearchHit) -> bool:

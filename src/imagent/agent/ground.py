@@ -202,10 +202,11 @@ async def _search(gap: Gap, ctx: GroundContext) -> Gap:
             return aged
     # A fact that changes: the phrase says so, the request names the day it is about, or it
     # is a count that grows ("how many clean sheets he kept in his career").
+    phrased = f"{gap.span} {' '.join(gap.queries)}"
     fresh = (
         day is not None
-        or time_sensitive(f"{gap.span} {' '.join(gap.queries)}")
-        or rules.has_search_cue(f"{gap.span} {' '.join(gap.queries)}")
+        or time_sensitive(phrased)
+        or rules.has_search_cue(phrased)
         or counts.asks_how_many(gap.span)
     )
     shown = any(rules.contains_span(text, gap.span) for text in ctx.shown)

@@ -75,17 +75,27 @@ def named_things(prompt: str) -> list[str]:
     return found
 
 
+def about_something_named(prompt: str) -> bool:
+    """Whether the request names something a source can tell about (a name, a title;
+    Chinese has no capitals to tell a name by) rather than speaking of the user."""
+    if rules.has_memory_cue(prompt):
+        return False
+    return bool(named_things(prompt)) or re.search(r"[\u3400-\u9fff]", prompt) is not None
+
+
+def whole_request(prompt: str) -> str:
+    """The request as one phrase to look up."""
+    return prompt.strip()[:_MAX_SPAN].rstrip(" .!?。！？")
+
+
 def lookup_probe(prompt: str, gaps: list[Gap]) -> Gap | None:
     """A search gap for the whole request, or None when it needs none."""
     if any(g.route in (GapRoute.SEARCH, GapRoute.MEMORY) for g in gaps):
         return None
     changes = rules.has_search_cue(prompt) or rules.asks_for_a_value(prompt)
-    if not changes or rules.has_memory_cue(prompt):
+    if not changes or not about_something_named(prompt):
         return None
-    cjk = re.search(r"[\u3400-\u9fff]", prompt) is not None
-    if not named_things(prompt) and not cjk:  # Chinese has no capitals to tell a name by
-        return None
-    span = prompt.strip()[:_MAX_SPAN].rstrip(" .!?。！？")
+    span = whole_request(prompt)
     return Gap(
         id=f"g{len(gaps) + 1}",
         question=f"What fact does this request need from a current source: {span}",

@@ -10,6 +10,7 @@ from imagent.agent import rules
 from imagent.agent.numbers import read_numbers
 from imagent.agent.planning.model_reading import ModelReading
 from imagent.agent.planning.reading import RequestReading
+from imagent.agent.rules.spans import overlaps
 from imagent.agent.trace import Tracer
 from imagent.core.types import EvidenceSource, Gap, GapRoute, GapStatus, PlannedTask, TextBlock
 
@@ -62,7 +63,7 @@ def _position(prompt: str, text: str) -> int:
 
 
 def _inside(piece: rules.Shown, reading: RequestReading) -> bool:
-    return any(piece.start < s.end and s.start < piece.end for s in reading.shown)
+    return any(overlaps((piece.start, piece.end), (s.start, s.end)) for s in reading.shown)
 
 
 def _asked_to_show(prompt: str, gap: Gap) -> bool:

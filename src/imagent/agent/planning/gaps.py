@@ -16,7 +16,7 @@ from imagent.agent import rules
 from imagent.agent.evaluate import ExpressionError, evaluate
 from imagent.agent.numbers import read_numbers
 from imagent.agent.planning.reading import RequestReading
-from imagent.agent.probe import named_things
+from imagent.agent.probe import about_something_named, whole_request
 from imagent.agent.rules import RuleGap
 from imagent.agent.rules.spans import overlaps
 from imagent.agent.trace import Tracer
@@ -79,7 +79,7 @@ def _described_values(prompt: str) -> list[str]:
     """Values the request asks to show by describing them ("写上她刚发的新专辑的名字", "with
     its title"), when they are about something it names (a name, a title; Chinese has no
     capitals to tell a name by) rather than about the user."""
-    if rules.has_memory_cue(prompt) or not (named_things(prompt) or _CJK.search(prompt)):
+    if not about_something_named(prompt):
         return []
     return [shown.text for shown in rules.value_descriptions(prompt)]
 
@@ -87,7 +87,7 @@ def _described_values(prompt: str) -> list[str]:
 def _value_lookup(index: int, described: str, prompt: str) -> Gap:
     """A lookup of a described value: the request says what it is about, so the request
     is what is searched for; the answer takes the description's place in the text."""
-    whole = prompt.strip()[:MAX_QUERY_CHARS].rstrip(" .!?。！？")
+    whole = whole_request(prompt)
     return Gap(
         id=f"g{index}",
         question=f"What is {described}, in this request: {whole}",
@@ -96,9 +96,6 @@ def _value_lookup(index: int, described: str, prompt: str) -> Gap:
         queries=[whole],
         decided_by="rules",
     )
-
-
-MAX_QUERY_CHARS = 300
 
 
 def _computed(index: int, found: RuleGap) -> Gap:

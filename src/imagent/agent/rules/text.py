@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from imagent.agent.rules.spans import CUE, find_span
+from imagent.agent.rules.spans import CUE, find_span, overlaps
 
 _QUOTES = re.compile(
     r"\"([^\"]{1,300})\"|“([^”]{1,300})”|«([^»]{1,300})»|「([^」]{1,300})」|『([^』]{1,300})』"
@@ -169,8 +169,7 @@ def value_descriptions(prompt: str) -> list[Shown]:
     taken its place."""
     after = [shown for _, shown in _after_cues(prompt)]
     after += [s for m in _WITH_VALUE.finditer(prompt) if (s := _after_cue(prompt, m.end()))]
-    found = sorted((s for s in after if names_a_value(s.text)), key=lambda s: s.start)
-    return [s for i, s in enumerate(found) if all(s.start >= k.end for k in found[:i])]
+    return apart([s for s in after if names_a_value(s.text)])
 
 
 def asks_for_a_value(prompt: str) -> bool:
@@ -193,12 +192,15 @@ def price_list(prompt: str) -> list[Shown]:
 
 def shown_text(prompt: str) -> list[Shown]:
     """Everything the request wants shown, in order, without duplicates or overlaps."""
-    pieces = sorted([*quoted(prompt), *cued(prompt), *price_list(prompt)], key=lambda s: s.start)
+    return apart([*quoted(prompt), *cued(prompt), *price_list(prompt)])
+
+
+def apart(pieces: list[Shown]) -> list[Shown]:
+    """The pieces in order, each one dropped that overlaps one kept before it."""
     kept: list[Shown] = []
-    for piece in pieces:
-        if any(piece.start < k.end and k.start < piece.end for k in kept):
-            continue
-        kept.append(piece)
+    for piece in sorted(pieces, key=lambda s: s.start):
+        if not any(overlaps((piece.start, piece.end), (k.start, k.end)) for k in kept):
+            kept.append(piece)
     return kept
 
 
