@@ -6,6 +6,15 @@ Only an entry that says what the phrase means can answer it: a profile value, a 
 points back ("same as last time", "the banner from before"), the earlier request it points
 to. An earlier request that merely shares words with the phrase does not. The newest entry
 wins where entries disagree, and the answer is copied words, checked verbatim.
+
+The model picks the words; the rules then keep what the pick stands for. A name copied for
+"my dog" stands for the sentence that says who the dog is ("my dog is a golden retriever
+named Biscuit, he turns 5"), a name copied for "me" or "my avatar" for the user's whole
+profile, a phrase from an earlier request that the phrase points back to for that request;
+and a later note that changes what was recalled ("swap the headband for a chef's hat", "we
+moved the meetup to the Old Mill Bridge") comes along after it. A taste ("my usual style",
+"our colours") is the words copied, nothing more: the request they came from is about
+something else.
 """
 
 from __future__ import annotations
@@ -16,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from imagent.agent import extract, rules
+from imagent.agent import extract, rules, updates
 from imagent.agent.structured import complete_structured
 from imagent.core.types import Evidence, EvidenceSource, Gap, GapStatus
 from imagent.memory.base import MemoryEntry
@@ -26,7 +35,7 @@ if TYPE_CHECKING:
     from imagent.agent.ground import GroundContext
 
 MAX_NOTES = 8
-MAX_RESOLUTION_CHARS = 240
+MAX_RESOLUTION_CHARS = 400
 _POINTS_BACK = re.compile(
     r"\b(?:last\s+time|before|earlier|previous|yesterday|again|we\s+(?:made|did|drew|designed|had)"
     r"|from\s+before|same|usual|redo|the\s+one)\b|上次|之前|以前|昨天|那张|那个|老样子|还是|再",
@@ -43,6 +52,58 @@ _REQUEST = re.compile(
     r"|^\W*(?:帮我|给我|请|画|做|设计|生成)",
     re.IGNORECASE,
 )
+
+# Things an image request makes, which a later request may name ("our mascot").
+_MADE_THINGS = frozenset(
+    [
+        "card",
+        "poster",
+        "logo",
+        "banner",
+        "flyer",
+        "mascot",
+        "character",
+        "icon",
+        "sticker",
+        "menu",
+        "invitation",
+        "avatar",
+        "sign",
+        "label",
+        "cover",
+        "wallpaper",
+        "emblem",
+        "badge",
+    ]
+)
+# A taste the user keeps from request to request: its words, not what it was used on.
+_TASTE = re.compile(
+    r"\b(?:style|styles|look|vibe|aesthetic|theme|colou?rs?|palette|fonts?|typeface|tones?)\b"
+    r"|风格|样式|配色|颜色|色调|字体|色系",
+    re.IGNORECASE,
+)
+# The user themself: "a portrait of me", "my avatar", "我的头像".
+_SELF = re.compile(
+    r"\b(?:me|myself|my\s+(?:avatar|portrait|selfie|likeness|profile\s+pic(?:ture)?))\b"
+    r"|我自己|我本人|我的(?:头像|肖像|画像|形象)|^我$",
+    re.IGNORECASE,
+)
+# A note that changes something said before.
+_CHANGES = re.compile(
+    r"\b(?:now|moved|changed?|switch(?:ed)?|swap(?:ped)?|replaced?|instead|no\s+longer"
+    r"|any\s?more|gone|cut|dyed|updated?|renamed|dropped|not\s+\w+\s+any\s?more)\b"
+    r"|改成|改为|改到|换成|换了|搬到|搬去|不再|现在|如今|已经|改名",
+    re.IGNORECASE,
+)
+# A phrase asking for one value of something, which the copied words are.
+_ASKS_A_VALUE = re.compile(
+    r"\b(?:date|day|time|hour|place|spot|venue|address|location|name|number|price|age)s?\b"
+    r"|日期|时间|地点|地址|名字|名称|价格|年龄",
+    re.IGNORECASE,
+)
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|im|my|me)\b|我", re.IGNORECASE)
+SHORT_WORDS = 3  # a copied phrase this short is a name or a value, not a description
+SHORT_CJK = 6
 
 
 class Recalled(BaseModel):
@@ -68,7 +129,8 @@ async def recall(gap: Gap, ctx: GroundContext) -> Gap | None:
         if best is None:
             return None
         phrases = [best.text]
-    value = "; ".join(phrases)[:MAX_RESOLUTION_CHARS]
+    phrases = _what_they_stand_for(gap.span, phrases, notes, ctx)
+    value = _joined(phrases)
     sources = [n for n in notes if any(p.lower() in n.text.lower() for p in phrases)] or notes[-1:]
     evidence = [
         Evidence(
@@ -99,7 +161,10 @@ async def _notes(gap: Gap, ctx: GroundContext) -> list[Note]:
     wanted = extract.terms(f"{gap.span} {ctx.request.prompt}")
     scored = [(extract.overlap(wanted, n.text), i, n) for i, n in enumerate(notes)]
     kept = sorted(sorted(scored, key=lambda s: -s[0])[:MAX_NOTES], key=lambda s: s[1])
-    return [n for score, _, n in kept if score > 0 or points_back]
+    # A short memory goes to the model whole: "what I eat" shares no word with "I've gone
+    # vegan"; only a long one is narrowed to the notes sharing words with the request.
+    whole = ctx.llm is not None and len(notes) <= MAX_NOTES
+    return [n for score, _, n in kept if score > 0 or points_back or whole]
 
 
 def _lines(entry: MemoryEntry) -> list[str]:
@@ -114,10 +179,110 @@ def _may_define(text: str, entry: MemoryEntry, span: str, points_back: bool) -> 
     one for something else counts only when the phrase points back to an earlier request."""
     if not (entry.role == "user" and entry.kind == "message" and _REQUEST.search(text)):
         return True
+    if _made_by(text, span):
+        return True
     if rules.contains_span(text, span):
         pattern = rules.span_pattern(span) + r"\s*(?:is|are|was|were|=|:|-|叫|是)\s*\S"
         return re.search(pattern, text, re.IGNORECASE) is not None
     return points_back
+
+
+def _joined(phrases: list[str]) -> str:
+    """The phrases as one value, whole phrases only, as many as fit."""
+    kept: list[str] = []
+    for phrase in phrases:
+        if len("; ".join([*kept, phrase])) > MAX_RESOLUTION_CHARS:
+            break
+        kept.append(phrase)
+    return "; ".join(kept) or phrases[0][:MAX_RESOLUTION_CHARS]
+
+
+def _what_they_stand_for(
+    span: str, phrases: list[str], notes: list[Note], ctx: GroundContext
+) -> list[str]:
+    """The copied words grown to what they stand for, then what later notes change in it."""
+    if _TASTE.search(span):
+        return phrases
+    grown: list[str] = []
+    for phrase in phrases:
+        for text in _grown(span, phrase, notes):
+            if not any(text.lower() in kept.lower() for kept in grown):
+                grown = [k for k in grown if k.lower() not in text.lower()] + [text]
+    used = [i for i, n in enumerate(notes) if any(g.lower() in n.text.lower() for g in grown)]
+    if not used:
+        return phrases
+    if grown != phrases:
+        ctx.tracer.decision(
+            "ground", f"recalled {phrases!r} for {span!r} stands for {grown!r}", by="rules"
+        )
+    for note in notes[max(used) + 1 :]:
+        if not (_CHANGES.search(note.text) and note.entry.role == "user"):
+            continue
+        if not extract.terms(" ".join(grown)) & extract.terms(note.text):
+            continue
+        if any(note.text.lower() in g.lower() for g in grown):
+            continue
+        placed = updates.place(grown, note.text)
+        if placed is not None:
+            grown = placed.texts
+            ctx.tracer.decision(
+                "ground", f"a later note changes {span!r}: {'; '.join(placed.what)}", by="evidence"
+            )
+        else:
+            grown.append(note.text)
+    if _CHANGES.search(ctx.request.prompt):
+        # The request may change it too ("the poster from before, moved to Friday").
+        placed = updates.place(grown, ctx.request.prompt)
+        if placed is not None:
+            grown = placed.texts
+            ctx.tracer.decision(
+                "ground", f"this request changes {span!r}: {'; '.join(placed.what)}", by="rules"
+            )
+    return grown
+
+
+def _grown(span: str, phrase: str, notes: list[Note]) -> list[str]:
+    """What one copied phrase stands for in the notes it came from (the user's own words
+    first, then the assistant's)."""
+    ordered = [n for n in reversed(notes) if n.entry.role == "user"] + [
+        n for n in reversed(notes) if n.entry.role != "user"
+    ]
+    source = next((n for n in ordered if phrase.lower() in n.text.lower()), None)
+    if source is None:
+        return [phrase]
+    if _SELF.search(span) and (source.entry.kind == "profile" or _FIRST_PERSON.search(source.text)):
+        # The user themself: their profile and what they have said about themselves.
+        return [
+            n.text
+            for n in notes
+            if n.entry.role == "user"
+            and (n.entry.kind == "profile" or _FIRST_PERSON.search(n.text))
+            and not _REQUEST.search(n.text)
+        ]
+    if source.entry.kind == "profile" or _ASKS_A_VALUE.search(span):
+        return [phrase]  # a profile value, or the date / place / name the phrase asks for
+    if source.entry.role != "user":
+        return [phrase] if not _is_short(phrase) else [source.text]
+    if not _REQUEST.search(source.text) or _is_short(phrase) or _POINTS_BACK.search(span):
+        # What the user said about it, or the earlier request the phrase points back to.
+        return [source.text]
+    return [phrase]
+
+
+def _is_short(phrase: str) -> bool:
+    cjk = len(re.findall(r"[\u3400-\u9fff]", phrase))
+    if cjk:
+        return cjk <= SHORT_CJK
+    return len(phrase.split()) <= SHORT_WORDS
+
+
+def _made_by(request: str, span: str) -> bool:
+    """Whether an earlier request made the thing the phrase names: "our mascot" is the one
+    "Draw a mascot for my ramen shop: …" made. (A taste, "my usual style", is never made.)"""
+    words = re.findall(r"[\w'’-]+", span.lower())
+    if not words or _TASTE.search(span) or words[-1] not in _MADE_THINGS:
+        return False
+    return re.search(rf"\b{re.escape(words[-1])}s?\b", request, re.IGNORECASE) is not None
 
 
 def _best(gap: Gap, notes: list[Note]) -> Note | None:
@@ -140,12 +305,35 @@ async def _model_phrases(gap: Gap, notes: list[Note], ctx: GroundContext) -> lis
     found = await complete_structured(
         ctx.llm, messages, Recalled, tracer=ctx.tracer, step="ground", max_tokens=200
     )
-    texts = [n.text.lower() for n in notes]
-    verified = [
-        p.strip() for p in found.phrases if p.strip() and any(p.strip().lower() in t for t in texts)
-    ]
-    if len(verified) < len([p for p in found.phrases if p.strip()]):
+    copied = [p.strip() for p in found.phrases if p.strip()]
+    verified = [w for w in (_in_notes(p, notes) for p in copied) if w is not None]
+    if len(verified) < len(copied):
         ctx.tracer.decision(
             "ground", f"{gap.id}: dropped recalled words not found in memory", by="evidence"
         )
     return list(dict.fromkeys(verified))
+
+
+def _in_notes(phrase: str, notes: list[Note]) -> str | None:
+    """The notes' own words for a copied phrase: the phrase itself, or the same words with a
+    plural the model made singular or the other way round ("Sunday 7am" of "Sundays 7am")."""
+    for note in reversed(notes):
+        if phrase.lower() in note.text.lower():
+            return phrase
+    words = re.findall(r"[\w'’]+", phrase)
+    if not words or any(not w.isascii() for w in words):
+        return None
+    forms = []
+    for word in words:
+        stem = extract.singular(word.lower())
+        forms.append(
+            rf"{re.escape(stem[:-1])}(?:y|ys|ies)"
+            if stem.endswith("y")
+            else rf"{re.escape(stem)}(?:e?s)?"
+        )
+    pattern = re.compile(r"(?<!\w)" + r"\W+".join(forms) + r"(?!\w)", re.IGNORECASE)
+    for note in reversed(notes):
+        m = pattern.search(note.text)
+        if m:
+            return m.group(0)
+    return None

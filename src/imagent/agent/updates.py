@@ -1,0 +1,132 @@
+"""What a later note changes in something recalled from memory.
+
+"The fair's been moved to April 19" turns "'Spring Fair' at Maple Hall, April 12" into
+"'Spring Fair' at Maple Hall, April 19"; "swap the headband for a little chef's hat" turns
+"a fox wearing a headband" into "a fox wearing a little chef's hat". A change is placed only
+where it is unambiguous: one value of its kind in the change and exactly one, different,
+in what was recalled. A change that cannot be placed is kept beside what it changes, newest
+last, so nothing the user said is lost.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_KINDS: dict[str, re.Pattern[str]] = {
+    "date": re.compile(
+        rf"\b{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b"
+        rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b"
+        r"|\d{1,2}月\d{1,2}[日号]",
+        re.IGNORECASE,
+    ),
+    "weekday": re.compile(
+        r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b|(?:周|星期|礼拜)[一二三四五六日天]",
+        re.IGNORECASE,
+    ),
+    "time": re.compile(
+        r"\b\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)(?!\w)|\b\d{1,2}:\d{2}\b"
+        r"|(?:早上|上午|中午|下午|晚上)?\d{1,2}点(?:半|\d{1,2}分)?",
+        re.IGNORECASE,
+    ),
+}
+# A named place after "at" / "to" ("at Harbour Park", "to the Old Mill Bridge"); capitals
+# are what tell a name, so this one is case-sensitive.
+_PLACE = re.compile(
+    r"\b(?:at|to|in)\s+(?:the\s+)?((?:[A-Z][\w'’-]*)(?:\s+(?:of\s+)?[A-Z][\w'’-]*)*)"
+)
+_SWAPS = (
+    re.compile(
+        r"\b(?:swap|switch|replace|change|trade)\s+(?:out\s+)?(?:the|my|our|its|his|her|their)?\s*"
+        r"(?P<old>[\w'’ -]{2,30}?)\s+(?:for|with|to|into)\s+(?:an?\s+|the\s+)?"
+        r"(?P<new>[\w'’ -]{2,40}?)\s*(?=[,.;!?]|$|\s+(?:and|but|so|please)\b)",
+        re.IGNORECASE,
+    ),
+    re.compile(r"把(?P<old>[^，。,.；;]{1,10}?)(?:换成|改成|改为|换为)(?P<new>[^，。,.；;]{1,12})"),
+)
+
+
+@dataclass(frozen=True)
+class Placed:
+    texts: list[str]
+    what: list[str]  # "April 12 -> April 19", for the trace
+
+
+def place(recalled: list[str], change: str) -> Placed | None:
+    """`recalled` with what `change` changes put in place, or None when nothing could be."""
+    texts = list(recalled)
+    what: list[str] = []
+    for old, new in _swaps(change):
+        texts, done = _replace_words(texts, old, new)
+        if done:
+            what.append(f"{old} -> {new}")
+    for kind, pattern in _KINDS.items():
+        news = _distinct(pattern.findall(change))
+        if len(news) != 1:
+            continue
+        olds = _distinct(v for t in texts for v in pattern.findall(t))
+        if len(olds) == 1 and _norm(olds[0]) != _norm(news[0]):
+            texts, done = _replace_words(texts, olds[0], news[0])
+            if done:
+                what.append(f"{olds[0]} -> {news[0]} ({kind})")
+    news = _distinct(_places(change))
+    if len(news) == 1:
+        olds = _distinct(v for t in texts for v in _places(t))
+        if len(olds) == 1 and _norm(olds[0]) != _norm(news[0]):
+            texts, done = _replace_words(texts, olds[0], news[0])
+            if done:
+                what.append(f"{olds[0]} -> {news[0]} (place)")
+    return Placed(texts, what) if what else None
+
+
+def _swaps(change: str) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for pattern in _SWAPS:
+        for m in pattern.finditer(change):
+            old, new = m.group("old").strip(), m.group("new").strip()
+            if old and new and _norm(old) != _norm(new):
+                found.append((old, new))
+    return found
+
+
+def _places(text: str) -> list[str]:
+    """Named places in `text`, leaving out dates and days ("to April 19", "on Sunday")."""
+    names = []
+    for m in _PLACE.finditer(text):
+        name = m.group(1)
+        if any(p.match(text, m.start(1)) for p in _KINDS.values()):
+            continue
+        names.append(name)
+    return names
+
+
+def _replace_words(texts: list[str], old: str, new: str) -> tuple[list[str], bool]:
+    pattern = re.compile(
+        (r"(?<!\w)" if old[:1].isalnum() and old[:1].isascii() else "")
+        + re.escape(old)
+        + (r"(?!\w)" if old[-1:].isalnum() and old[-1:].isascii() else ""),
+        re.IGNORECASE,
+    )
+    done = False
+    out = []
+    for text in texts:
+        replaced, n = pattern.subn(lambda _m: new, text)
+        done = done or n > 0
+        out.append(replaced)
+    return out, done
+
+
+def _distinct(values: object) -> list[str]:
+    seen: dict[str, str] = {}
+    for value in values:  # type: ignore[attr-defined]
+        seen.setdefault(_norm(value), value)
+    return list(seen.values())
+
+
+def _norm(value: str) -> str:
+    value = re.sub(r"\s+", " ", value.strip().lower())
+    return re.sub(r"(day)s\b", r"\1", value)
