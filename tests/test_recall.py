@@ -149,3 +149,23 @@ def test_a_change_is_placed_only_where_it_is_unambiguous() -> None:
     assert date is not None and date.texts == ["Fair at Maple Hall, April 19"]
     swapped = place(["一只戴围巾的橘猫"], "把围巾换成帽子")
     assert swapped is not None and swapped.texts == ["一只戴帽子的橘猫"]
+
+
+async def test_a_profile_about_what_the_phrase_names_stands_whole() -> None:
+    entries = [
+        said(
+            "band: The Velvet Static\ngenre: shoegaze\nlogo: a cracked cassette tape",
+            kind="profile",
+        ),
+        said(
+            "home: 4 Orchard Lane\ngarden: walled cottage garden, lavender borders",
+            "s2",
+            kind="profile",
+        ),
+    ]
+    g = await recalled("gig poster for my band", "my band", entries, ["The Velvet Static"])
+    assert g.resolution == (
+        "band: The Velvet Static; genre: shoegaze; logo: a cracked cassette tape"
+    )
+    g = await recalled("a drawing of my garden", "my garden", entries, ["garden"])
+    assert g.resolution == "garden: walled cottage garden, lavender borders"  # not the address

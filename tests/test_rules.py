@@ -75,6 +75,13 @@ def test_cues() -> None:
         ("our brand colours on a mug", ["our brand colours"]),
         ("a red bicycle", []),
         ("my dog on a beach", ["my dog"]),
+        ("draw my bike leaning against a brick wall", ["my bike leaning"]),
+        ("a portrait of me reading on a park bench", ["portrait of me"]),
+        ("a phone wallpaper in the colours I like", ["the colours I like"]),
+        ("another card like the one last week, for Priya", ["like the one last week"]),
+        ("帮我给奶奶画张像", ["奶奶"]),
+        ("给我家鹦鹉做个表情包", ["我家鹦鹉"]),
+        ("the one that got away, a lonely lighthouse", []),
     ],
 )
 def test_memory_phrases_are_found_by_rules(prompt: str, spans: list[str]) -> None:

@@ -259,12 +259,27 @@ def _grown(span: str, phrase: str, notes: list[Note]) -> list[str]:
             and (n.entry.kind == "profile" or _FIRST_PERSON.search(n.text))
             and not _REQUEST.search(n.text)
         ]
-    if source.entry.kind == "profile" or _ASKS_A_VALUE.search(span):
-        return [phrase]  # a profile value, or the date / place / name the phrase asks for
+    if _ASKS_A_VALUE.search(span):
+        return [phrase]  # the date / place / name the phrase asks for
+    if source.entry.kind == "profile":
+        return _profile_part(span, phrase, source, notes)
     if source.entry.role != "user":
         return [phrase] if not _is_short(phrase) else [source.text]
     if not _REQUEST.search(source.text) or _is_short(phrase) or _POINTS_BACK.search(span):
         # What the user said about it, or the earlier request the phrase points back to.
+        return [source.text]
+    return [phrase]
+
+
+def _profile_part(span: str, phrase: str, source: Note, notes: list[Note]) -> list[str]:
+    """A profile line whose key the phrase names ("my garden" of "garden: a walled cottage
+    garden, …") stands whole; a profile that is about what the phrase names ("my band" of
+    "band: The Velvet Static / genre: shoegaze / logo: …") stands whole too."""
+    named = extract.terms(span)
+    block = [n for n in notes if n.entry is source.entry]
+    if block and named & extract.terms(block[0].text.partition(":")[0]):
+        return [n.text for n in block]
+    if named & extract.terms(source.text.partition(":")[0]):
         return [source.text]
     return [phrase]
 

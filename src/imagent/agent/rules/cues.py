@@ -25,6 +25,11 @@ _MEMORY_CUES = re.compile(
     r"|我的|我们的|我家|咱们|上次|上回|之前|以前|老样子|平时|一样|常用|最喜欢|我女儿|我儿子|我妈|我爸|我老婆|我老公",
     re.IGNORECASE,
 )
+# Words that end a first-person noun phrase: "my bike" of "my bike against a brick wall".
+_NOT_IN_A_NAME = (
+    r"(?:and|or|with|in|on|at|for|to|of|but|a|an|the|against|from|by|into|onto|over|under"
+    r"|near|beside|behind|is|are|was|were|that|which|who)\b"
+)
 _MEMORY_SPANS = re.compile(
     r"(?:the\s+)?same\s+(?:[\w-]+\s+){0,2}as\s+(?:my|our|the)\s+(?:last|previous|earlier|other)\s+[\w-]+"
     r"|(?:the\s+)?same\s+(?:[\w-]+\s+){0,2}as\s+(?:last\s+time|before|yesterday)"
@@ -39,11 +44,19 @@ _MEMORY_SPANS = re.compile(
     r"|school|garden|office)\b"
     r"|(?:和|跟|像)?上次(?:那张|那个|一样|的)?[^，,。]{0,8}?(?:一样|风格|那样)"
     r"|老样子|我(?:们)?(?:的|家)(?:狗|猫|宠物|女儿|儿子|孩子|妈妈|爸爸|公司|品牌|店|咖啡店|团队|乐队|Logo|logo)"
-    r"|我(?:女儿|儿子|妈|爸|老婆|老公|奶奶|爷爷)"
+    r"|我(?:女儿|儿子|妈|爸|老婆|老公|奶奶|爷爷|外婆|外公|姥姥|姥爷)"
+    r"|(?<=给)(?:奶奶|爷爷|外婆|外公|姥姥|姥爷|老妈|老爸)"
+    r"|我家的?(?:(?![做画给用把帮设配，,。])[\u4e00-\u9fff]){1,3}"
     r"|我(?:们)?(?:常用|平时|最喜欢)的[^，,。]{1,8}"
     # A first-person noun phrase ("my running club's next meetup", "our supper club"),
-    r"|\b(?:my|our)\s+(?:(?!(?:and|or|with|in|on|at|for|to|of|but)\b)[\w'’-]+\s+){0,3}"
-    r"(?!(?:and|or|with|in|on|at|for|to|of|but)\b)[\w'’-]+"
+    r"|\b(?:my|our)\s+(?:(?!" + _NOT_IN_A_NAME + r")[\w'’-]+\s+){0,3}"
+    r"(?!" + _NOT_IN_A_NAME + r")[\w'’-]+"
+    # the user themself ("a portrait of me"), a taste ("the colours I like"), and something
+    # made before ("another card like the one last week"),
+    r"|\b(?:portrait|picture|drawing|photo|caricature|sketch|cartoon|painting)\s+of\s+(?:me|myself|us)\b"
+    r"|\bthe\s+(?:[\w-]+\s+)?[\w-]+\s+(?:I|we)\s+(?:usually\s+|always\s+|really\s+)?"
+    r"(?:like|love|prefer|use|wear|eat)\b"
+    r"|\b(?:like|as)\s+the\s+one\s+(?:from\s+)?(?:last\s+(?:time|week|month)|yesterday|before|earlier)"
     # something made or decided before ("the banner from before", "the colours we picked"),
     r"|\bthe\s+(?:[\w'-]+\s+){0,2}?[\w'-]+\s+(?:from\s+(?:before|last\s+time|yesterday|earlier)"
     r"|we\s+(?:made|did|drew|designed|changed|picked|chose|decided\s+on|agreed\s+on|settled\s+on)"
