@@ -225,3 +225,24 @@ async def test_an_agent_without_async_with_closes_its_backends_after_each_run(
     first.aclose = tracked  # type: ignore[method-assign]
     await one_off.run("a red bicycle", seed=1)
     assert closed == ["memory"] and one_off._pool.memory("fake") is not first
+
+
+async def test_the_mascot_an_earlier_request_made_is_recalled_without_a_memory_phrase(
+    settings: Settings,
+) -> None:
+    from imagent.memory.base import MemoryEntry
+    from imagent.memory.fake import InMemoryMemory
+
+    memory = InMemoryMemory()
+    for content in (
+        "Draw a mascot for my ramen shop: a round orange fox named Noodle wearing a headband",
+        "Love it - swap the headband for a little chef's hat",
+    ):
+        await memory.remember(MemoryEntry(user_id="u", session_id="s1", content=content))
+    planner = agent(settings, memory=memory)
+    result = await planner.plan(Request(prompt="put the mascot on a mug", user_id="u"))
+    assert "round orange fox named Noodle wearing a little chef's hat" in result.final_prompt
+    assert "Draw a mascot" not in result.final_prompt  # the old request's "Draw …" is not
+    # Another user has no such mascot: nothing is recalled and nothing is said about it.
+    other = await planner.plan(Request(prompt="put the mascot on a mug", user_id="v"))
+    assert other.final_prompt == "put the mascot on a mug" and not other.warnings

@@ -169,3 +169,31 @@ async def test_a_profile_about_what_the_phrase_names_stands_whole() -> None:
     )
     g = await recalled("a drawing of my garden", "my garden", entries, ["garden"])
     assert g.resolution == "garden: walled cottage garden, lavender borders"  # not the address
+
+
+async def test_another_persons_thing_of_the_same_kind_is_not_offered() -> None:
+    entries = [
+        said("finally bought my dream bike!! vintage Peugeot road bike, mint green frame"),
+        said("my husband wants a drawing of his mountain bike too, a matte black Trek", "s2"),
+    ]
+    llm = FakeLLM(responses=[{"phrases": ["matte black Trek"]}])
+    [g] = await ground_gaps(
+        [gap(GapRoute.MEMORY, "my bike")],
+        ctx(
+            Request(prompt="draw my bike against a brick wall", user_id="u"),
+            memory=ListMemory(entries),
+            llm=llm,
+        ),
+    )
+    assert "Trek" not in text_of(llm.calls[0][0][1]["content"])
+    # The model's pick was not among the notes it was shown; the best match is the user's own.
+    assert "Peugeot" in (g.resolution or "") and "Trek" not in (g.resolution or "")
+
+
+def test_a_rename_replaces_the_one_name_it_renames() -> None:
+    band = ["band: The Velvet Static", "genre: shoegaze"]
+    renamed = place(band, "big news, we changed our name! we're Paper Satellites now")
+    assert renamed is not None and renamed.texts == ["band: Paper Satellites", "genre: shoegaze"]
+    shop = place(["我的咖啡店叫“豆语”"], "店改名叫“山间豆语”了")
+    assert shop is not None and shop.texts == ["我的咖啡店叫“山间豆语”"]
+    assert place(["The Velvet Static and Blue Owls"], "we renamed to Paper Satellites") is None

@@ -27,8 +27,8 @@ from pydantic import BaseModel, Field
 
 from imagent.agent import extract, rules, updates
 from imagent.agent.structured import complete_structured
-from imagent.core.types import Evidence, EvidenceSource, Gap, GapStatus
-from imagent.memory.base import MemoryEntry
+from imagent.core.types import Evidence, EvidenceSource, Gap, GapRoute, GapStatus, Request
+from imagent.memory.base import Memory, MemoryEntry
 from imagent.prompts import load_prompt
 
 if TYPE_CHECKING:
@@ -95,6 +95,13 @@ _CHANGES = re.compile(
     r"|改成|改为|改到|换成|换了|搬到|搬去|不再|现在|如今|已经|改名",
     re.IGNORECASE,
 )
+# How a request asks ("Draw ", "Can you make me ", "帮我做一张"), before what it asks for.
+_ASKING = re.compile(
+    r"^\W*(?:(?:please|hey|hi)\W+)?(?:(?:can|could)\s+you\s+)?(?:please\s+)?"
+    r"(?:make|draw|create|design|generate|render|paint|do)\s+(?:me\s+|us\s+)?"
+    r"|^\W*(?:请|麻烦)?(?:帮我|给我)?(?:画|做|设计|生成)(?:一下)?",
+    re.IGNORECASE,
+)
 # A phrase asking for one value of something, which the copied words are.
 _ASKS_A_VALUE = re.compile(
     r"\b(?:date|day|time|hour|place|spot|venue|address|location|name|number|price|age)s?\b"
@@ -104,6 +111,13 @@ _ASKS_A_VALUE = re.compile(
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|im|my|me)\b|我", re.IGNORECASE)
 SHORT_WORDS = 3  # a copied phrase this short is a name or a value, not a description
 SHORT_CJK = 6
+
+
+# "the mascot", "the flyer", "the logo for the shop": a thing an earlier request may have made.
+_THE_MADE_THING = re.compile(
+    r"\bthe\s+(?:(?:same|old|last|usual)\s+)?(" + "|".join(sorted(_MADE_THINGS)) + r")s?\b",
+    re.IGNORECASE,
+)
 
 
 class Recalled(BaseModel):
@@ -120,7 +134,7 @@ async def recall(gap: Gap, ctx: GroundContext) -> Gap | None:
     """The gap resolved from the user's memory, or None when nothing there says."""
     if ctx.memory is None:
         return None
-    notes = await _notes(gap, ctx)
+    notes, every = await _notes(gap, ctx)
     if not notes:
         return None
     phrases = await _model_phrases(gap, notes, ctx) if ctx.llm is not None else []
@@ -129,7 +143,7 @@ async def recall(gap: Gap, ctx: GroundContext) -> Gap | None:
         if best is None:
             return None
         phrases = [best.text]
-    phrases = _what_they_stand_for(gap.span, phrases, notes, ctx)
+    phrases = _what_they_stand_for(gap.span, phrases, every, ctx)
     value = _joined(phrases)
     sources = [n for n in notes if any(p.lower() in n.text.lower() for p in phrases)] or notes[-1:]
     evidence = [
@@ -146,8 +160,49 @@ async def recall(gap: Gap, ctx: GroundContext) -> Gap | None:
     )
 
 
-async def _notes(gap: Gap, ctx: GroundContext) -> list[Note]:
-    """The entries that may say what the phrase means, oldest first."""
+async def memory_probes(request: Request, gaps: list[Gap], memory: Memory) -> list[Gap]:
+    """Memory gaps for "the mascot" in "put the mascot on a mug" when no gap covers it and
+    an earlier request of this user made a mascot: the user's history is the evidence that
+    the phrase points back. None without such a request (nothing is recalled, nothing is
+    said)."""
+    found = [m.group(0) for m in _THE_MADE_THING.finditer(request.prompt)]
+    found = [f for f in found if not any(_overlap(f, g.span) for g in gaps)]
+    if not found:
+        return []
+    history = await memory.history(request.user_id, limit=200)
+    requests = [
+        e.content
+        for e in history
+        if e.role == "user" and e.kind == "message" and _REQUEST.search(e.content)
+    ]
+    probes: list[Gap] = []
+    for span in dict.fromkeys(found):
+        if any(_made_by(r, span) for r in requests):
+            probes.append(
+                Gap(
+                    id=_free_id([*gaps, *probes]),
+                    question=f"What do you mean by {span!r}?",
+                    route=GapRoute.MEMORY,
+                    span=span,
+                    decided_by="rules",
+                )
+            )
+    return probes
+
+
+def _free_id(gaps: list[Gap]) -> str:
+    taken = {g.id for g in gaps}
+    return next(f"g{i}" for i in range(1, len(taken) + 2) if f"g{i}" not in taken)
+
+
+def _overlap(a: str, b: str) -> bool:
+    a, b = a.lower(), b.lower()
+    return a in b or b in a
+
+
+async def _notes(gap: Gap, ctx: GroundContext) -> tuple[list[Note], list[Note]]:
+    """The entries offered as saying what the phrase means, and every entry that may, both
+    oldest first (later ones may change what an offered one says)."""
     user = ctx.request.user_id
     history = await ctx.memory.history(user, limit=200) if ctx.memory else []
     points_back = bool(_POINTS_BACK.search(gap.span))
@@ -156,7 +211,9 @@ async def _notes(gap: Gap, ctx: GroundContext) -> list[Note]:
         if entry.kind == "choice":
             continue  # the agent's own prompts: what the user said is the record
         for line in _lines(entry):
-            if _may_define(line, entry, gap.span, points_back):
+            if _may_define(line, entry, gap.span, points_back) and not _someone_elses(
+                line, gap.span
+            ):
                 notes.append(Note(line, entry))
     wanted = extract.terms(f"{gap.span} {ctx.request.prompt}")
     scored = [(extract.overlap(wanted, n.text), i, n) for i, n in enumerate(notes)]
@@ -164,7 +221,7 @@ async def _notes(gap: Gap, ctx: GroundContext) -> list[Note]:
     # A short memory goes to the model whole: "what I eat" shares no word with "I've gone
     # vegan"; only a long one is narrowed to the notes sharing words with the request.
     whole = ctx.llm is not None and len(notes) <= MAX_NOTES
-    return [n for score, _, n in kept if score > 0 or points_back or whole]
+    return [n for score, _, n in kept if score > 0 or points_back or whole], notes
 
 
 def _lines(entry: MemoryEntry) -> list[str]:
@@ -187,6 +244,23 @@ def _may_define(text: str, entry: MemoryEntry, span: str, points_back: bool) -> 
     return points_back
 
 
+def _someone_elses(text: str, span: str) -> bool:
+    """Whether a note is about someone else's thing of the kind "my bike" names ("my husband
+    wants a drawing of his mountain bike") and not about the user's own."""
+    mine = re.match(r"\s*(?:my|our)\s+(?:[\w'’-]+\s+){0,2}?([\w'’-]+)\s*$", span, re.IGNORECASE)
+    if mine is None:
+        return False
+    noun = re.escape(extract.singular(mine.group(1).lower()))
+    kind = rf"(?:[\w'’-]+\s+){{0,2}}{noun}(?:e?s)?\b"
+    others = re.search(
+        rf"\b(?:his|her|their|\w+'s|\w+’s)\s+{kind}"
+        rf"|\b(?:he|she|they)\s+(?:has|have|had|owns?|got)\s+(?:an?\s+|the\s+)?{kind}",
+        text,
+        re.IGNORECASE,
+    )
+    return others is not None and re.search(rf"\b(?:my|our)\s+{kind}", text, re.I) is None
+
+
 def _joined(phrases: list[str]) -> str:
     """The phrases as one value, whole phrases only, as many as fit."""
     kept: list[str] = []
@@ -200,7 +274,8 @@ def _joined(phrases: list[str]) -> str:
 def _what_they_stand_for(
     span: str, phrases: list[str], notes: list[Note], ctx: GroundContext
 ) -> list[str]:
-    """The copied words grown to what they stand for, then what later notes change in it."""
+    """The copied words grown to what they stand for in `notes` (every note that may say),
+    then what later notes change in it."""
     if _TASTE.search(span):
         return phrases
     grown: list[str] = []
@@ -265,9 +340,11 @@ def _grown(span: str, phrase: str, notes: list[Note]) -> list[str]:
         return _profile_part(span, phrase, source, notes)
     if source.entry.role != "user":
         return [phrase] if not _is_short(phrase) else [source.text]
-    if not _REQUEST.search(source.text) or _is_short(phrase) or _POINTS_BACK.search(span):
-        # What the user said about it, or the earlier request the phrase points back to.
-        return [source.text]
+    if not _REQUEST.search(source.text):
+        return [source.text]  # what the user said about it
+    if _is_short(phrase) or _POINTS_BACK.search(span) or _made_by(source.text, span):
+        # The earlier request the phrase points back to, without its "Draw …" / "帮我做".
+        return [_ASKING.sub("", source.text, count=1) or source.text]
     return [phrase]
 
 

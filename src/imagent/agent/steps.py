@@ -19,10 +19,11 @@ from imagent.agent.inputs import CheckedImage, check_inputs
 from imagent.agent.planning import make_plan
 from imagent.agent.planning.build import backed_facts
 from imagent.agent.probe import lookup_probe, speaks_of_the_named
+from imagent.agent.recall import memory_probes
 from imagent.agent.tasks import build_tasks, page_task
 from imagent.agent.trace import Tracer
 from imagent.core.errors import BudgetExceededError, StructuredOutputError
-from imagent.core.types import GapRoute, GapStatus, Result, RunStatus
+from imagent.core.types import Gap, GapRoute, GapStatus, Result, RunStatus
 from imagent.memory.base import MemoryEntry
 from imagent.runs.store import RunStore
 from imagent.settings import Settings
@@ -94,7 +95,11 @@ async def ground(ctx: RunContext) -> None:
     probe = None
     if grounding.search is not None and result.request.options.search:
         probe = lookup_probe(result.request.prompt, result.gaps)
-    grounded = await ground_gaps([*result.gaps, *([probe] if probe else [])], grounding)
+    recalls: list[Gap] = []
+    if grounding.memory is not None:
+        taken = [*result.gaps, *([probe] if probe else [])]
+        recalls = await memory_probes(result.request, taken, grounding.memory)
+    grounded = await ground_gaps([*result.gaps, *recalls, *([probe] if probe else [])], grounding)
     if probe is not None:
         found = grounded.pop()
         cited = [e.snippet.rstrip(" .。") for g in grounded for e in g.evidence]
@@ -116,6 +121,7 @@ async def ground(ctx: RunContext) -> None:
             ctx.tracer.decision(
                 "ground", "looked the request up; no source spoke of what it names", by="evidence"
             )
+    grounded = _kept_recalls(grounded, {g.id for g in recalls}, ctx)
     result.gaps = grounded
     _drop_guesses(ctx)
     for warning in grounding.warnings:
@@ -127,6 +133,24 @@ async def ground(ctx: RunContext) -> None:
     if asked:
         result.questions = [g.question for g in asked]
         result.status = RunStatus.ASKED
+
+
+def _kept_recalls(grounded: list[Gap], probes: set[str], ctx: RunContext) -> list[Gap]:
+    """A memory probe is kept when memory answered it, else dropped without a warning."""
+    kept = []
+    for gap in grounded:
+        if gap.id in probes:
+            if gap.status is not GapStatus.RESOLVED:
+                continue
+            ctx.tracer.decision(
+                "ground",
+                f"{gap.span!r} names something an earlier request of yours made:"
+                f" recalled {gap.resolution!r}",
+                gap_id=gap.id,
+                by="evidence",
+            )
+        kept.append(gap)
+    return kept
 
 
 def _drop_guesses(ctx: RunContext) -> None:

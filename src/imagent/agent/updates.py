@@ -50,6 +50,19 @@ _SWAPS = (
 )
 
 
+# A note that renames something, and the names a text gives (quoted, or several capitalised
+# words: "Paper Satellites", "The Velvet Static").
+_RENAMED = re.compile(
+    r"\b(?:renamed|re-named|changed\s+(?:our|its|the|my|his|her|their)\s+name|new\s+name"
+    r"|now\s+called|goes\s+by)\b|改名|更名|改叫|新名字",
+    re.IGNORECASE,
+)
+_NAMES = re.compile(
+    r"[“\"‘「《]([^”\"’」》]{2,40})[”\"’」》]"
+    r"|\b([A-Z][\w'’&-]*(?:\s+(?:&\s+)?[A-Z][\w'’&-]*)+)"
+)
+
+
 @dataclass(frozen=True)
 class Placed:
     texts: list[str]
@@ -64,6 +77,11 @@ def place(recalled: list[str], change: str) -> Placed | None:
         texts, done = _replace_words(texts, old, new)
         if done:
             what.append(f"{old} -> {new}")
+    renamed = _renamed(texts, change)
+    if renamed is not None:
+        texts, done = _replace_words(texts, *renamed)
+        if done:
+            what.append(f"{renamed[0]} -> {renamed[1]} (name)")
     for kind, pattern in _KINDS.items():
         news = _distinct(pattern.findall(change))
         if len(news) != 1:
@@ -81,6 +99,23 @@ def place(recalled: list[str], change: str) -> Placed | None:
             if done:
                 what.append(f"{olds[0]} -> {news[0]} (place)")
     return Placed(texts, what) if what else None
+
+
+def _renamed(texts: list[str], change: str) -> tuple[str, str] | None:
+    """(old name, new name) when `change` renames the one thing named in `texts`."""
+    cue = _RENAMED.search(change)
+    if cue is None:
+        return None
+    olds = _distinct(_names(" ; ".join(texts)))
+    said = " ".join(texts).lower()
+    new = next((n for n in _names(change[cue.start() :]) if n.lower() not in said), None)
+    if len(olds) != 1 or new is None:
+        return None
+    return olds[0], new
+
+
+def _names(text: str) -> list[str]:
+    return [m.group(1) or m.group(2) for m in _NAMES.finditer(text)]
 
 
 def _swaps(change: str) -> list[tuple[str, str]]:
