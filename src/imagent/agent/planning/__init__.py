@@ -4,7 +4,8 @@
    images, and candidate gaps (computable phrases, lookups, memory phrases).
 2. The model reads it, by its tier (`small`: two short calls; `capable`: one full plan).
 3. The rules and the model are weighed (`gaps.weigh`): evidence decides, the trace says who.
-4. The plan is assembled (`build`): text to show, items, details, one task per image.
+4. The plan is assembled (`build`): text to show, items, details, one task per image; a
+   picture of a fixed kind (a maze) gets what that kind needs (`kinds`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import date
 from imagent.agent.planning.build import new_facts, planned_tasks, text_blocks
 from imagent.agent.planning.capable import capable_plan
 from imagent.agent.planning.gaps import rule_gaps, weigh
+from imagent.agent.planning.kinds import with_structure
 from imagent.agent.planning.model_reading import ModelReading
 from imagent.agent.planning.reading import RequestReading, read_request
 from imagent.agent.planning.small import small_plan
@@ -57,7 +59,7 @@ async def make_plan(
         text=text_blocks(reading, gaps, model, tracer),
         gaps=gaps,
         items=new_facts(reading, model.items),
-        details=new_facts(reading, model.details),
+        details=with_structure(request.prompt, new_facts(reading, model.details), tracer),
         tasks=tasks,
         consistency=model.consistency if tasks else "",
         checklist=[

@@ -1,0 +1,61 @@
+"""A picture of a fixed kind gets what the kind needs, whatever the planner model wrote."""
+
+import pytest
+
+from imagent.agent.planning.kinds import with_structure
+
+from .helpers import tracer
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "a corn maze photographed from a drone",
+        "Labyrinth puzzle for the back of a kids' menu",
+        "帮小朋友画个迷宫游戏：小老鼠要找到奶酪",
+    ],
+)
+def test_a_maze_in_other_words_is_still_a_maze(prompt: str) -> None:
+    assert len(with_structure(prompt, [], tracer())) == 3
+
+
+def test_a_maze_gets_a_start_an_exit_one_way_through_and_dead_ends() -> None:
+    details = with_structure("a maze for kids, start top-left, exit bottom-right", [], tracer())
+    assert "one clearly marked start and one clearly marked exit" in details
+    assert "exactly one solution path from the start to the exit" in details
+    assert "dead ends branch off the solution path" in details
+
+
+def test_a_model_detail_that_makes_the_maze_unsolvable_as_a_puzzle_is_dropped() -> None:
+    t = tracer()
+    model = ["dead ends are not allowed", "no loops", "hedges two metres tall"]
+    details = with_structure("a hedge maze for a puzzle book", model, t)
+    assert "dead ends are not allowed" not in details
+    assert "no loops" in details and "hedges two metres tall" in details
+    zh = with_structure("画一个迷宫，入口在左边", ["迷宫有四个入口和四个出口"], tracer())
+    assert zh[:3] == ["起点和出口清楚标出", "只有一条从起点到出口的路线", "其余岔路都是死路"]
+    assert "迷宫有四个入口和四个出口" not in zh
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "a maze-like alley at night",
+        "an amazed crowd at a concert",
+        "a red bicycle",
+        "a fan poster for The Maze Runner",  # a title, not a maze to draw
+    ],
+)
+def test_other_pictures_get_nothing(prompt: str) -> None:
+    assert with_structure(prompt, ["soft light"], tracer()) == ["soft light"]
+
+
+def test_a_compass_side_is_placed_on_a_picture_seen_from_above() -> None:
+    details = with_structure(
+        "a garden hedge maze seen from above, entrance on the south side", [], tracer()
+    )
+    assert "the entrance on the south side, toward the bottom of the picture" in details
+    zh = with_structure("一张小镇地图，车站在北边", [], tracer())
+    assert "车站在北边，即画面上方" in zh
+    # A house seen from the street has no "bottom" for south.
+    assert with_structure("a house with a porch on the south side", [], tracer()) == []
