@@ -197,3 +197,39 @@ def test_a_rename_replaces_the_one_name_it_renames() -> None:
     shop = place(["我的咖啡店叫“豆语”"], "店改名叫“山间豆语”了")
     assert shop is not None and shop.texts == ["我的咖啡店叫“山间豆语”"]
     assert place(["The Velvet Static and Blue Owls"], "we renamed to Paper Satellites") is None
+
+
+async def test_when_the_model_picks_nothing_me_is_still_the_profile() -> None:
+    entries = [
+        said("name: Imani\ntattoo: a small swallow on my right forearm", kind="profile"),
+        said("fyi I cut my braids off last month, it's a short natural afro now", "s2"),
+    ]
+    g = await recalled("portrait of me on a park bench", "portrait of me", entries, [])
+    value = g.resolution or ""
+    assert "swallow" in value and "afro" in value
+
+
+async def test_what_the_user_said_before_about_their_parrot_comes_with_the_later_note() -> None:
+    entries = [
+        said("我养了只虎皮鹦鹉，叫“芒果”，黄绿色的羽毛"),
+        said("帮我画一只猫", "s2"),
+        said("芒果最近学会说“早上好”了！以后给它做表情包就配这句", "s2"),
+    ]
+    g = await recalled("给我家鹦鹉做个表情包", "我家鹦鹉", entries, ["芒果最近学会说“早上好”了"])
+    value = g.resolution or ""
+    assert value.index("虎皮鹦鹉") < value.index("早上好") and "猫" not in value
+
+
+async def test_like_the_one_last_week_is_the_last_request_that_made_one() -> None:
+    entries = [
+        said("Need a send-off card for Tom: papercut style, plum and pale gold"),
+        said("an icon for our team's Slack channel, pixel-art rocket please", "s2"),
+    ]
+    g = await recalled(
+        "another card like the one last week, this one for Priya",
+        "like the one last week",
+        entries,
+        [],
+    )
+    assert "papercut style, plum and pale gold" in (g.resolution or "")
+    assert "rocket" not in (g.resolution or "")

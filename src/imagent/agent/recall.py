@@ -139,7 +139,9 @@ async def recall(gap: Gap, ctx: GroundContext) -> Gap | None:
         return None
     phrases = await _model_phrases(gap, notes, ctx) if ctx.llm is not None else []
     if not phrases:
-        best = _best(gap, notes)
+        best = _best(gap, notes) or _made_before(gap.span, ctx.request.prompt, every)
+        if best is None and _SELF.search(gap.span):
+            best = next((n for n in every if n.entry.kind == "profile"), None)
         if best is None:
             return None
         phrases = [best.text]
@@ -286,6 +288,8 @@ def _what_they_stand_for(
     used = [i for i, n in enumerate(notes) if any(g.lower() in n.text.lower() for g in grown)]
     if not used:
         return phrases
+    said = [n.text for n in _said_about(span, notes[: min(used)])]
+    grown = [*said, *grown]
     if grown != phrases:
         ctx.tracer.decision(
             "ground", f"recalled {phrases!r} for {span!r} stands for {grown!r}", by="rules"
@@ -314,6 +318,49 @@ def _what_they_stand_for(
                 "ground", f"this request changes {span!r}: {'; '.join(placed.what)}", by="rules"
             )
     return grown
+
+
+def _said_about(span: str, notes: list[Note]) -> list[Note]:
+    """What the user said earlier about their own thing the phrase names: for "我家鹦鹉",
+    "我养了只虎皮鹦鹉，叫“芒果”…" before the "芒果最近学会说…" the model picked."""
+    head = _head(span)
+    if head is None or _TASTE.search(span) or _ASKS_A_VALUE.search(span):
+        return []
+    return [
+        n
+        for n in notes
+        if n.entry.role == "user"
+        and n.entry.kind == "message"
+        and not _REQUEST.search(n.text)
+        and _FIRST_PERSON.search(n.text)
+        and head.search(n.text)
+    ]
+
+
+def _head(span: str) -> re.Pattern[str] | None:
+    """The thing a first-person phrase names, as a pattern: "my bike" -> bike(s); "我家鹦鹉"
+    -> 鹦鹉."""
+    cjk = re.search(r"([\u3400-\u9fff]{2})$", span.strip())
+    if cjk and re.match(r"\s*我", span):
+        return re.compile(re.escape(cjk.group(1)))
+    mine = re.match(r"\s*(?:my|our)\s+(?:[\w'’-]+\s+){0,2}?([\w'’-]+)\s*$", span, re.IGNORECASE)
+    if mine is None:
+        return None
+    noun = re.escape(extract.singular(mine.group(1).lower()))
+    return re.compile(rf"\b{noun}(?:e?s)?\b", re.IGNORECASE)
+
+
+def _made_before(span: str, prompt: str, notes: list[Note]) -> Note | None:
+    """For a phrase pointing back ("like the one last week", "the flyer again"), the latest
+    earlier request that made the kind of thing this request asks for."""
+    if not _POINTS_BACK.search(span) or _TASTE.search(span):
+        return None  # a taste is never an earlier request ("my usual style")
+    kinds = [w for w in re.findall(r"[\w'’-]+", f"{span} {prompt}".lower()) if w in _MADE_THINGS]
+    for note in reversed(notes):
+        requested = note.entry.role == "user" and _REQUEST.search(note.text)
+        if requested and any(_made_by(note.text, kind) for kind in kinds):
+            return note
+    return None
 
 
 def _grown(span: str, phrase: str, notes: list[Note]) -> list[str]:
