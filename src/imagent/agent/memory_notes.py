@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from imagent.agent import extract, rules
 from imagent.memory.base import MemoryEntry
 
+# A phrase pointing back to something earlier ("same as last time", "上次那张").
 POINTS_BACK = re.compile(
     r"\b(?:last\s+time|before|earlier|previous|yesterday|again|we\s+(?:made|did|drew|designed|had)"
     r"|from\s+before|same|usual|redo|the\s+one)\b|上次|之前|以前|昨天|那张|那个|老样子|还是|再",
     re.IGNORECASE,
 )
-
-
 # An image request as users write them: an imperative, or an image noun up front
 # ("a thank-you card for Sam", "Banner: 'Spring Fair' …", "帮我画…").
 REQUEST = re.compile(
@@ -28,8 +27,6 @@ REQUEST = re.compile(
     r"|^\W*(?:帮我|给我|请|画|做|设计|生成)",
     re.IGNORECASE,
 )
-
-
 # Things an image request makes, which a later request may name ("our mascot").
 MADE_THINGS = frozenset(
     [
@@ -53,32 +50,25 @@ MADE_THINGS = frozenset(
         "badge",
     ]
 )
-
-
 # A taste the user keeps from request to request: its words, not what it was used on.
 TASTE = re.compile(
     r"\b(?:style|styles|look|vibe|aesthetic|theme|colou?rs?|palette|fonts?|typeface|tones?)\b"
     r"|风格|样式|配色|颜色|色调|字体|色系",
     re.IGNORECASE,
 )
-
-
 # The user themself: "a portrait of me", "my avatar", "我的头像".
 SELF = re.compile(
     r"\b(?:me|myself|my\s+(?:avatar|portrait|selfie|likeness|profile\s+pic(?:ture)?))\b"
     r"|我自己|我本人|我的(?:头像|肖像|画像|形象)|^我$",
     re.IGNORECASE,
 )
-
-
 # A phrase asking for one value of something, which the copied words are.
 ASKS_A_VALUE = re.compile(
     r"\b(?:date|day|time|hour|place|spot|venue|address|location|name|number|price|age)s?\b"
     r"|日期|时间|地点|地址|名字|名称|价格|年龄",
     re.IGNORECASE,
 )
-
-
+# The user speaking of themself.
 FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|im|my|me)\b|我", re.IGNORECASE)
 
 
@@ -89,6 +79,7 @@ class Note:
 
 
 def lines(entry: MemoryEntry) -> list[str]:
+    """A profile entry's `key: value` lines, or a message whole."""
     if entry.kind == "profile":
         return [line.strip() for line in entry.content.splitlines() if ":" in line]
     return [entry.content.strip()]

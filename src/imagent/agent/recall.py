@@ -39,12 +39,8 @@ from imagent.prompts import load_prompt
 if TYPE_CHECKING:
     from imagent.agent.ground import GroundContext
 
-MAX_NOTES = 8
-
-
+MAX_NOTES = 8  # offered to the model; a longer memory is narrowed by shared words
 MAX_RESOLUTION_CHARS = 400
-
-
 # "the mascot", "the flyer", "the logo for the shop": a thing an earlier request may have made.
 _THE_MADE_THING = re.compile(
     r"\bthe\s+(?:(?:same|old|last|usual)\s+)?(" + "|".join(sorted(MADE_THINGS)) + r")s?\b",

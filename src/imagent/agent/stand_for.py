@@ -40,8 +40,6 @@ _CHANGES = re.compile(
     r"|改成|改为|改到|换成|换了|搬到|搬去|不再|现在|如今|已经|改名",
     re.IGNORECASE,
 )
-
-
 # How a request asks ("Draw ", "Can you make me ", "帮我做一张"), before what it asks for.
 _ASKING = re.compile(
     r"^\W*(?:(?:please|hey|hi)\W+)?(?:(?:can|could)\s+you\s+)?(?:please\s+)?"
@@ -49,11 +47,7 @@ _ASKING = re.compile(
     r"|^\W*(?:请|麻烦)?(?:帮我|给我)?(?:画|做|设计|生成)(?:一下)?",
     re.IGNORECASE,
 )
-
-
 SHORT_WORDS = 3  # a copied phrase this short is a name or a value, not a description
-
-
 SHORT_CJK = 6
 
 
