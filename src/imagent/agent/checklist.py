@@ -113,9 +113,17 @@ def _shown_items(spec: GenerationSpec) -> list[ChecklistItem]:
         items.append(
             ChecklistItem(
                 id=f"fact_{fact.gap_id}",
-                question=f"Does the image reflect that {fact.span} is {fact.value}?",
+                question=_reflects(fact.span, fact.value),
                 kind=ItemKind.FACT,
                 expect=[literal_pattern(fact.value)],
             )
         )
     return items
+
+
+def _reflects(span: str, value: str) -> str:
+    """ "Does the image reflect that my dog is Biscuit?"; a value that is already a sentence
+    about the phrase ("my dog is a golden retriever named Biscuit") is asked as it is."""
+    if value.lower().startswith(span.lower()):
+        return f"Does the image reflect that {value}?"
+    return f"Does the image reflect that {span} is {value}?"

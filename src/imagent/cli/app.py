@@ -17,6 +17,8 @@ from imagent.cli import doctor as doctor_mod
 from imagent.cli import errors, signals
 from imagent.cli.bench import bench_app
 from imagent.cli.kb import kb_app
+from imagent.cli.memory import memory_app
+from imagent.cli.options import Session, User
 from imagent.cli.progress import Progress
 from imagent.cli.views import show_result, verdict_line
 from imagent.core.errors import InputError
@@ -31,6 +33,7 @@ runs_app = typer.Typer(no_args_is_help=True, help="List, show and resume saved r
 app.add_typer(runs_app, name="runs")
 app.add_typer(bench_app, name="bench")
 app.add_typer(kb_app, name="kb")
+app.add_typer(memory_app, name="memory")
 console = Console()
 err = errors.err
 T = TypeVar("T")
@@ -167,8 +170,8 @@ def generate(
     ] = None,
     max_rounds: Annotated[int | None, typer.Option("--max-rounds", help="Repair rounds")] = None,
     ask: Annotated[bool, typer.Option("--ask", help="Ask back instead of filling gaps")] = False,
-    user: Annotated[str, typer.Option("--user", help="User id for memory")] = "default",
-    session: Annotated[str | None, typer.Option("--session", help="Session id")] = None,
+    user: User = "default",
+    session: Session = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Also copy final.png here")
     ] = None,
@@ -211,12 +214,16 @@ def plan(
     search: SearchOpt = None,
     size: Size = None,
     seed: Seed = None,
+    user: User = "default",
+    session: Session = None,
     as_json: Json = False,
     verbose: Verbose = False,
 ) -> None:
     """Show what the agent would do: gaps → route → resolution, final prompt, checklist."""
     settings = _settings()
-    request = _request(prompt, llm=llm, renderer=renderer, size=size, seed=seed)
+    request = _request(
+        prompt, llm=llm, renderer=renderer, size=size, seed=seed, user_id=user, session_id=session
+    )
 
     async def work(progress: Progress) -> Result:
         return await _agent(settings, search, progress).plan(request)

@@ -27,7 +27,7 @@ MAX_CANDIDATES = 8
 MIN_SIDE, MAX_SIDE = 64, 4096
 # Control characters other than tab, newline and carriage return, and lone surrogates (bytes that were not
 # UTF-8, as Python decodes a command line with surrogateescape).
-_UNUSABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+UNUSABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _SIZE_RE = re.compile(r"^\s*(\d{1,6})\s*[x×*X]\s*(\d{1,6})\s*$")
 
 
@@ -200,7 +200,7 @@ class Request(Record):
         prompt = prompt.strip()
         if not prompt:
             raise ValueError("the prompt is empty: describe the image you want")
-        if bad := _UNUSABLE.search(prompt):
+        if bad := UNUSABLE.search(prompt):
             at = bad.start() + 1
             if "\ud800" <= bad[0] <= "\udfff":
                 raise ValueError(
