@@ -81,6 +81,7 @@ def test_cues() -> None:
         ("another card like the one last week, for Priya", ["like the one last week"]),
         ("帮我给奶奶画张像", ["奶奶"]),
         ("给我家鹦鹉做个表情包", ["我家鹦鹉"]),
+        ("还是那个风格，来一张冬至的", ["那个风格"]),
         ("the one that got away, a lonely lighthouse", []),
     ],
 )

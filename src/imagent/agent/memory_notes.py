@@ -48,6 +48,11 @@ MADE_THINGS = frozenset(
         "wallpaper",
         "emblem",
         "badge",
+        "comic",
+        "thumbnail",
+        "storyboard",
+        "postcard",
+        "packaging",
     ]
 )
 # A taste the user keeps from request to request: its words, not what it was used on.
