@@ -63,6 +63,8 @@ async def test_a_later_note_moving_the_date_puts_the_new_date_in_place_of_the_ol
     assert g.resolution == (
         "Banner: 'Spring Fair' at Maple Hall, April 19, hand-lettered, green and yellow"
     )
+    # Both notes are the evidence: the banner and the note that moved it.
+    assert [e.snippet for e in g.evidence] == [entries[0].content, entries[1].content]
 
 
 async def test_a_swap_and_a_move_change_only_what_they_name() -> None:

@@ -30,6 +30,7 @@ from imagent.agent.memory_notes import (
     may_define,
     someone_elses,
 )
+from imagent.agent.planning.gaps import overlaps_text
 from imagent.agent.stand_for import made_before, stand_for
 from imagent.agent.structured import complete_structured
 from imagent.core.types import Evidence, EvidenceSource, Gap, GapRoute, GapStatus, Request
@@ -67,9 +68,9 @@ async def recall(gap: Gap, ctx: GroundContext) -> Gap | None:
         if best is None:
             return None
         phrases = [best.text]
-    phrases = stand_for(gap.span, phrases, every, ctx)
-    value = _joined(phrases)
-    sources = [n for n in notes if any(p.lower() in n.text.lower() for p in phrases)] or notes[-1:]
+    stood = stand_for(gap.span, phrases, every, ctx)
+    value = _joined(stood.texts)
+    sources = stood.sources or notes[-1:]
     evidence = [
         Evidence(
             source=EvidenceSource.MEMORY,
@@ -90,7 +91,7 @@ async def memory_probes(request: Request, gaps: list[Gap], memory: Memory) -> li
     the phrase points back. None without such a request (nothing is recalled, nothing is
     said)."""
     found = [m.group(0) for m in _THE_MADE_THING.finditer(request.prompt)]
-    found = [f for f in found if not any(_overlap(f, g.span) for g in gaps)]
+    found = [f for f in found if not any(overlaps_text(f, g.span) for g in gaps)]
     if not found:
         return []
     history = await memory.history(request.user_id, limit=200)
@@ -117,11 +118,6 @@ async def memory_probes(request: Request, gaps: list[Gap], memory: Memory) -> li
 def _free_id(gaps: list[Gap]) -> str:
     taken = {g.id for g in gaps}
     return next(f"g{i}" for i in range(1, len(taken) + 2) if f"g{i}" not in taken)
-
-
-def _overlap(a: str, b: str) -> bool:
-    a, b = a.lower(), b.lower()
-    return a in b or b in a
 
 
 async def _notes(gap: Gap, ctx: GroundContext) -> tuple[list[Note], list[Note]]:

@@ -14,6 +14,7 @@ copied, nothing more: the request they came from is about something else.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from imagent.agent import extract, updates
@@ -51,11 +52,18 @@ SHORT_WORDS = 3  # a copied phrase this short is a name or a value, not a descri
 SHORT_CJK = 6
 
 
-def stand_for(span: str, phrases: list[str], notes: list[Note], ctx: GroundContext) -> list[str]:
+@dataclass(frozen=True)
+class Stood:
+    texts: list[str]  # what the copied words stand for, changes put in place
+    sources: list[Note]  # the notes it came from, changes included
+
+
+def stand_for(span: str, phrases: list[str], notes: list[Note], ctx: GroundContext) -> Stood:
     """The copied words grown to what they stand for in `notes` (every note that may say),
     then what later notes change in it."""
+    copied = [n for n in notes if any(p.lower() in n.text.lower() for p in phrases)]
     if TASTE.search(span):
-        return phrases
+        return Stood(phrases, copied)
     grown: list[str] = []
     for phrase in phrases:
         for text in _grown(span, phrase, notes):
@@ -63,9 +71,10 @@ def stand_for(span: str, phrases: list[str], notes: list[Note], ctx: GroundConte
                 grown = [k for k in grown if k.lower() not in text.lower()] + [text]
     used = [i for i, n in enumerate(notes) if any(g.lower() in n.text.lower() for g in grown)]
     if not used:
-        return phrases
-    said = [n.text for n in _said_about(span, notes[: min(used)])]
-    grown = [*said, *grown]
+        return Stood(phrases, copied)
+    said = _said_about(span, notes[: min(used)])
+    grown = [*(n.text for n in said), *grown]
+    sources = [*said, *(notes[i] for i in used)]
     if grown != phrases:
         ctx.tracer.decision(
             "ground", f"recalled {phrases!r} for {span!r} stands for {grown!r}", by="rules"
@@ -85,6 +94,7 @@ def stand_for(span: str, phrases: list[str], notes: list[Note], ctx: GroundConte
             )
         else:
             grown.append(note.text)
+        sources.append(note)
     if _CHANGES.search(ctx.request.prompt):
         # The request may change it too ("the poster from before, moved to Friday").
         placed = updates.place(grown, ctx.request.prompt)
@@ -93,7 +103,7 @@ def stand_for(span: str, phrases: list[str], notes: list[Note], ctx: GroundConte
             ctx.tracer.decision(
                 "ground", f"this request changes {span!r}: {'; '.join(placed.what)}", by="rules"
             )
-    return grown
+    return Stood(grown, sources)
 
 
 def _grown(span: str, phrase: str, notes: list[Note]) -> list[str]:
