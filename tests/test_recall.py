@@ -149,6 +149,9 @@ def test_a_change_is_placed_only_where_it_is_unambiguous() -> None:
     # "to April 19" is a date, not a place called April.
     date = place(["Fair at Maple Hall, April 12"], "moved to April 19")
     assert date is not None and date.texts == ["Fair at Maple Hall, April 19"]
+    # "change the date to May 3" is a date, not the word "date" swapped for "May 3".
+    dated = place(["a save the date card, June 1"], "change the date to May 3")
+    assert dated is not None and dated.texts == ["a save the date card, May 3"]
     swapped = place(["一只戴围巾的橘猫"], "把围巾换成帽子")
     assert swapped is not None and swapped.texts == ["一只戴帽子的橘猫"]
 

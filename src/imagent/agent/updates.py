@@ -63,6 +63,13 @@ _NAMES = re.compile(
 )
 
 
+_CATEGORY = re.compile(
+    r"(?:the\s+)?(?:date|day|time|hour|place|venue|location|address|colou?rs?|name|title|size"
+    r"|font|price|number)|日期|时间|地点|颜色|名字|标题|价格",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True)
 class Placed:
     texts: list[str]
@@ -123,6 +130,8 @@ def _swaps(change: str) -> list[tuple[str, str]]:
     for pattern in _SWAPS:
         for m in pattern.finditer(change):
             old, new = m.group("old").strip(), m.group("new").strip()
+            if _CATEGORY.fullmatch(old):
+                continue  # "change the date to May 3" names a kind of value, not a thing
             if old and new and _norm(old) != _norm(new):
                 found.append((old, new))
     return found
