@@ -59,3 +59,31 @@ def test_a_compass_side_is_placed_on_a_picture_seen_from_above() -> None:
     assert "车站在北边，即画面上方" in zh
     # A house seen from the street has no "bottom" for south.
     assert with_structure("a house with a porch on the south side", [], tracer()) == []
+
+
+@pytest.mark.parametrize(
+    "prompt,order",
+    [
+        (
+            "a trail map from the car park to the waterfall via the old mill and the footbridge",
+            "the route goes the car park → the old mill → the footbridge → the waterfall",
+        ),
+        (
+            "a route from Hall A to the exit through the cafeteria, drawn as a dashed line",
+            "the route goes Hall A → the cafeteria → the exit",
+        ),
+        (
+            "画一张藏宝图，从码头出发，经过灯塔和山洞，最后到达宝藏",
+            "路线依次经过：码头 → 灯塔 → 山洞 → 宝藏",
+        ),
+    ],
+)
+def test_a_route_says_the_order_of_its_stops(prompt: str, order: str) -> None:
+    assert any(detail.startswith(order) for detail in with_structure(prompt, [], tracer()))
+
+
+@pytest.mark.parametrize(
+    "prompt", ["a road trip from Paris to Rome", "a card from me to you, via my sister"]
+)
+def test_no_route_no_order(prompt: str) -> None:
+    assert with_structure(prompt, [], tracer()) == []

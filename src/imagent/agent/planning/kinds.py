@@ -6,7 +6,8 @@ that out, or writes the opposite ("no dead ends"). So when the request's subject
 its structure is added to the plan's details and a model detail that contradicts it is
 dropped (traced). A compass side on a picture seen from above ("the entrance on the south
 side" of a hedge maze, a map) is also placed on the picture (south toward the bottom),
-which is how such pictures are drawn and read.
+which is how such pictures are drawn and read; and a route through named places ("a path
+from the ship to the X, passing the palm tree") says the order of its stops once, plainly.
 """
 
 from __future__ import annotations
@@ -53,6 +54,41 @@ _ON_A_SIDE = re.compile(
 _ZH_ON_A_SIDE = re.compile(r"(?P<what>[\u4e00-\u9fff]{1,4})在(?P<side>[北南东西])(?:边|面|侧|端)")
 
 
+# A route through named places: "a dotted path from the ship to the X, passing the palm
+# tree", "从码头出发，经过灯塔，到达宝藏".
+_A_ROUTE = re.compile(
+    r"\b(?:path|route|trail|way|road|journey|track|map|maze|labyrinth)s?\b"
+    r"|路线|路径|小路|(?:地|藏宝|路线|线路|导览)图|迷宫",
+    re.IGNORECASE,
+)
+_PLACE_WORDS = r"(?:the\s+)?[\w'’-]+(?:\s+[\w'’-]+){0,3}?"
+_EN_ROUTE = re.compile(
+    rf"\bfrom\s+(?P<start>{_PLACE_WORDS})\s+to\s+(?P<end>{_PLACE_WORDS}),?\s+"
+    rf"(?:passing(?:\s+by)?|via|past|through|by\s+way\s+of|stopping\s+at)\s+"
+    rf"(?P<via>{_PLACE_WORDS}(?:(?:,?\s+and\s+|,?\s+then\s+){_PLACE_WORDS}){{0,3}})"
+    r"(?=[,.;!?)]|$|\s+(?:in|on|with|for|drawn|as)\b)",
+    re.IGNORECASE,
+)
+_ZH_ROUTE = re.compile(
+    r"从(?P<start>[^，,。；从]{1,10}?)(?:出发)?[，,]?\s*(?:先)?(?:经过|路过|途经)(?P<via>[^，,。；]{1,20}?)"
+    r"[，,]?\s*(?:再|然后|最后)?(?:到达|到|去|抵达)(?P<end>[^，,。；]{1,10})"
+)
+
+
+def _route(prompt: str) -> list[str]:
+    """The order of the places a route passes, said once plainly."""
+    if not _A_ROUTE.search(prompt):
+        return []
+    if m := _EN_ROUTE.search(prompt):
+        stops = [m.group("start"), *re.split(r",?\s+(?:and|then)\s+", m.group("via"))]
+        stops.append(m.group("end"))
+        return [f"the route goes {' → '.join(s.strip() for s in stops)}, in that order"]
+    if m := _ZH_ROUTE.search(prompt):
+        stops = [m.group("start"), *re.split(r"[、和]", m.group("via")), m.group("end")]
+        return [f"路线依次经过：{' → '.join(s.strip() for s in stops)}"]
+    return []
+
+
 def with_structure(prompt: str, details: list[str], tracer: Tracer) -> list[str]:
     """The plan's details with what the request's kind of picture needs."""
     added: list[str] = []
@@ -70,6 +106,7 @@ def with_structure(prompt: str, details: list[str], tracer: Tracer) -> list[str]
         added += [need for need in _MAZE_NEEDS[language] if not _said(need, prompt, details)]
     if _FROM_ABOVE.search(prompt):
         added += _edges(prompt)
+    added += _route(prompt)
     if added:
         tracer.decision(STEP, f"the kind of picture needs: {'; '.join(added)}", by="rules")
     return [*added, *details]
