@@ -238,3 +238,25 @@ async def test_like_the_one_last_week_is_the_last_request_that_made_one() -> Non
     )
     assert "papercut style, plum and pale gold" in (g.resolution or "")
     assert "rocket" not in (g.resolution or "")
+
+
+async def test_a_taste_leaves_out_what_a_later_note_gave_up() -> None:
+    entries = [
+        said("name: Theo\nfavourite colours: mustard yellow, navy", kind="profile"),
+        said("honestly I've gone right off navy. these days it's mustard and sage green", "s2"),
+    ]
+    g = await recalled(
+        "a phone wallpaper in the colours I like",
+        "the colours I like",
+        entries,
+        ["mustard yellow, navy"],
+    )
+    assert g.resolution == "mustard yellow"
+    # Nothing given up: the copied words stay as they are.
+    g = await recalled(
+        "a phone wallpaper in the colours I like",
+        "the colours I like",
+        entries[:1],
+        ["mustard yellow, navy"],
+    )
+    assert g.resolution == "mustard yellow, navy"

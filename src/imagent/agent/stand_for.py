@@ -63,7 +63,7 @@ def stand_for(span: str, phrases: list[str], notes: list[Note], ctx: GroundConte
     then what later notes change in it."""
     copied = [n for n in notes if any(p.lower() in n.text.lower() for p in phrases)]
     if TASTE.search(span):
-        return Stood(phrases, copied)
+        return _taste(span, phrases, copied, notes, ctx)
     grown: list[str] = []
     for phrase in phrases:
         for text in _grown(span, phrase, notes):
@@ -104,6 +104,29 @@ def stand_for(span: str, phrases: list[str], notes: list[Note], ctx: GroundConte
                 "ground", f"this request changes {span!r}: {'; '.join(placed.what)}", by="rules"
             )
     return Stood(grown, sources)
+
+
+def _taste(
+    span: str, phrases: list[str], copied: list[Note], notes: list[Note], ctx: GroundContext
+) -> Stood:
+    """A taste is the words copied, less what a later note of the user's gave up ("I've
+    gone right off navy" drops navy from "mustard yellow, navy")."""
+    if not copied:
+        return Stood(phrases, copied)
+    last = max(notes.index(n) for n in copied)
+    dropped = [
+        word
+        for note in notes[last + 1 :]
+        if note.entry.role == "user"
+        for word in updates.given_up(note.text)
+    ]
+    kept = [p for p in (updates.without(phrase, dropped) for phrase in phrases) if p]
+    if kept != phrases and kept:
+        ctx.tracer.decision(
+            "ground", f"{span!r}: a later note gave up {', '.join(dropped)}", by="evidence"
+        )
+        return Stood(kept, copied)
+    return Stood(phrases, copied)
 
 
 def _grown(span: str, phrase: str, notes: list[Note]) -> list[str]:

@@ -70,6 +70,34 @@ _CATEGORY = re.compile(
 )
 
 
+# Something the user gave up: "gone right off navy", "dropped the orange", "不要粉色了".
+_GIVEN_UP = re.compile(
+    r"\b(?:gone\s+(?:right\s+|totally\s+|completely\s+)?off|dropped|dropping|no\s+more"
+    r"|not\s+into|(?:don't|do\s+not|no\s+longer)\s+(?:like|want|use))\s+(?:the\s+)?"
+    r"(?P<what>[\w-]+(?:\s+(?!(?:from|of|in|on|at|for|and|or|to|now|any|anymore|either)\b)"
+    r"[\w-]+)?)"
+    r"|(?:不要|不用|不再用|去掉|不喜欢)(?P<zh>[\u4e00-\u9fff]{1,4}?)(?:了|色了|$)",
+    re.IGNORECASE,
+)
+
+
+def given_up(note: str) -> list[str]:
+    """What a note says the user gave up, word for word."""
+    return [m.group("what") or m.group("zh") for m in _GIVEN_UP.finditer(note)]
+
+
+def without(phrase: str, dropped: list[str]) -> str:
+    """`phrase` less the list items that name something dropped ("mustard yellow, navy"
+    without navy is "mustard yellow"); the phrase itself when nothing is dropped."""
+    if not dropped:
+        return phrase
+    items = re.split(r"\s*(?:,|;|、|/|\band\b|和)\s*", phrase)
+    gone = [i for i in items if any(d.lower() in i.lower() for d in dropped)]
+    if not gone:
+        return phrase
+    return ", ".join(i for i in items if i and i not in gone)
+
+
 @dataclass(frozen=True)
 class Placed:
     texts: list[str]
