@@ -252,6 +252,14 @@ async def test_a_taste_leaves_out_what_a_later_note_gave_up() -> None:
         ["mustard yellow, navy"],
     )
     assert g.resolution == "mustard yellow"
+    # Also when the model copies from the note that gives it up.
+    g = await recalled(
+        "a phone wallpaper in the colours I like",
+        "the colours I like",
+        entries,
+        ["mustard yellow", "navy", "mustard", "sage green"],
+    )
+    assert g.resolution == "mustard yellow; mustard; sage green"
     # Nothing given up: the copied words stay as they are.
     g = await recalled(
         "a phone wallpaper in the colours I like",

@@ -113,10 +113,10 @@ def _taste(
     gone right off navy" drops navy from "mustard yellow, navy")."""
     if not copied:
         return Stood(phrases, copied)
-    last = max(notes.index(n) for n in copied)
+    first = min(notes.index(n) for n in copied)
     dropped = [
         word
-        for note in notes[last + 1 :]
+        for note in notes[first + 1 :]
         if note.entry.role == "user"
         for word in updates.given_up(note.text)
     ]
