@@ -11,12 +11,12 @@ last, so nothing the user said is lost.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-_MONTH = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
-)
+from imagent.backends.search.dates import MONTHS
+
+_MONTH = "(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + ")"
 _KINDS: dict[str, re.Pattern[str]] = {
     "date": re.compile(
         rf"\b{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b"
@@ -48,8 +48,6 @@ _SWAPS = (
     ),
     re.compile(r"把(?P<old>[^，。,.；;]{1,10}?)(?:换成|改成|改为|换为)(?P<new>[^，。,.；;]{1,12})"),
 )
-
-
 # A note that renames something, and the names a text gives (quoted, or several capitalised
 # words: "Paper Satellites", "The Velvet Static").
 _RENAMED = re.compile(
@@ -62,14 +60,12 @@ _NAMES = re.compile(
     r"|\b([A-Z][\w'’&-]*(?:\s+(?:&\s+)?[A-Z][\w'’&-]*)+)"
 )
 
-
+# A kind of value rather than a thing ("change the date to May 3").
 _CATEGORY = re.compile(
     r"(?:the\s+)?(?:date|day|time|hour|place|venue|location|address|colou?rs?|name|title|size"
     r"|font|price|number)|日期|时间|地点|颜色|名字|标题|价格",
     re.IGNORECASE,
 )
-
-
 # Something the user gave up: "gone right off navy", "dropped the orange", "不要粉色了".
 _GIVEN_UP = re.compile(
     r"\b(?:gone\s+(?:right\s+|totally\s+|completely\s+)?off|dropped|dropping|no\s+more"
@@ -117,22 +113,15 @@ def place(recalled: list[str], change: str) -> Placed | None:
         texts, done = _replace_words(texts, *renamed)
         if done:
             what.append(f"{renamed[0]} -> {renamed[1]} (name)")
-    for kind, pattern in _KINDS.items():
-        news = _distinct(pattern.findall(change))
+    for kind, find in _FINDERS.items():
+        news = _distinct(find(change))
         if len(news) != 1:
             continue
-        olds = _distinct(v for t in texts for v in pattern.findall(t))
+        olds = _distinct(v for t in texts for v in find(t))
         if len(olds) == 1 and _norm(olds[0]) != _norm(news[0]):
             texts, done = _replace_words(texts, olds[0], news[0])
             if done:
                 what.append(f"{olds[0]} -> {news[0]} ({kind})")
-    news = _distinct(_places(change))
-    if len(news) == 1:
-        olds = _distinct(v for t in texts for v in _places(t))
-        if len(olds) == 1 and _norm(olds[0]) != _norm(news[0]):
-            texts, done = _replace_words(texts, olds[0], news[0])
-            if done:
-                what.append(f"{olds[0]} -> {news[0]} (place)")
     return Placed(texts, what) if what else None
 
 
@@ -176,6 +165,13 @@ def _places(text: str) -> list[str]:
     return names
 
 
+# Each kind of value a change may move, and how to find it in a text.
+_FINDERS: dict[str, Callable[[str], list[str]]] = {
+    **{kind: pattern.findall for kind, pattern in _KINDS.items()},
+    "place": _places,
+}
+
+
 def _replace_words(texts: list[str], old: str, new: str) -> tuple[list[str], bool]:
     pattern = re.compile(
         (r"(?<!\w)" if old[:1].isalnum() and old[:1].isascii() else "")
@@ -192,9 +188,9 @@ def _replace_words(texts: list[str], old: str, new: str) -> tuple[list[str], boo
     return out, done
 
 
-def _distinct(values: object) -> list[str]:
+def _distinct(values: Iterable[str]) -> list[str]:
     seen: dict[str, str] = {}
-    for value in values:  # type: ignore[attr-defined]
+    for value in values:
         seen.setdefault(_norm(value), value)
     return list(seen.values())
 
