@@ -33,6 +33,7 @@ from imagent.agent.memory_notes import (
 
 if TYPE_CHECKING:
     from imagent.agent.ground import GroundContext
+    from imagent.core.events import DecidedBy
 
 # A note that changes something said before.
 _CHANGES = re.compile(
@@ -86,24 +87,25 @@ def stand_for(span: str, phrases: list[str], notes: list[Note], ctx: GroundConte
             continue
         if any(note.text.lower() in g.lower() for g in grown):
             continue
-        placed = updates.place(grown, note.text)
-        if placed is not None:
-            grown = placed.texts
-            ctx.tracer.decision(
-                "ground", f"a later note changes {span!r}: {'; '.join(placed.what)}", by="evidence"
-            )
-        else:
-            grown.append(note.text)
+        placed = _placed(grown, note.text, f"a later note changes {span!r}", "evidence", ctx)
+        grown = placed if placed is not None else [*grown, note.text]
         sources.append(note)
     if _CHANGES.search(ctx.request.prompt):
         # The request may change it too ("the poster from before, moved to Friday").
-        placed = updates.place(grown, ctx.request.prompt)
-        if placed is not None:
-            grown = placed.texts
-            ctx.tracer.decision(
-                "ground", f"this request changes {span!r}: {'; '.join(placed.what)}", by="rules"
-            )
+        placed = _placed(grown, ctx.request.prompt, f"this request changes {span!r}", "rules", ctx)
+        grown = placed if placed is not None else grown
     return Stood(grown, sources)
+
+
+def _placed(
+    grown: list[str], change: str, why: str, by: DecidedBy, ctx: GroundContext
+) -> list[str] | None:
+    """`grown` with what `change` changes put in place (traced), or None."""
+    placed = updates.place(grown, change)
+    if placed is None:
+        return None
+    ctx.tracer.decision("ground", f"{why}: {'; '.join(placed.what)}", by=by)
+    return placed.texts
 
 
 def _taste(
