@@ -20,7 +20,7 @@ from rich.table import Table
 from imagent import registry
 from imagent.cli.options import Session, User
 from imagent.core.errors import InputError
-from imagent.core.types import MAX_PROMPT_CHARS, UNUSABLE
+from imagent.core.types import MAX_PROMPT_CHARS, unusable_character
 from imagent.memory.base import Memory, MemoryEntry
 from imagent.settings import Settings
 
@@ -62,11 +62,8 @@ def _checked(text: str, profile: bool) -> str:
             " Put long material in documents (`imagent kb add`) instead",
             field="text",
         )
-    if bad := UNUSABLE.search(text):
-        raise InputError(
-            f"the text has a control character at position {bad.start()}: remove it",
-            field="text",
-        )
+    if problem := unusable_character(text, "text"):
+        raise InputError(problem, field="text")
     if profile:
         for number, line in enumerate(text.splitlines(), start=1):
             key, colon, value = line.partition(":")

@@ -27,8 +27,23 @@ MAX_CANDIDATES = 8
 MIN_SIDE, MAX_SIDE = 64, 4096
 # Control characters other than tab, newline and carriage return, and lone surrogates (bytes that were not
 # UTF-8, as Python decodes a command line with surrogateescape).
-UNUSABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_UNUSABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _SIZE_RE = re.compile(r"^\s*(\d{1,6})\s*[x×*X]\s*(\d{1,6})\s*$")
+
+
+def unusable_character(text: str, what: str) -> str | None:
+    """What is wrong with the first character of `text` no one can have meant (a control
+    character, or a byte that was not UTF-8), said of `what`; None when there is none."""
+    bad = _UNUSABLE.search(text)
+    if bad is None:
+        return None
+    at = bad.start() + 1
+    if "\ud800" <= bad[0] <= "\udfff":
+        return (
+            f"the {what} is not valid UTF-8 at character {at} (a byte that is no character):"
+            " check the terminal's encoding"
+        )
+    return f"the {what} has a control character (U+{ord(bad[0]):04X}) at character {at}: remove it"
 
 
 def utcnow() -> datetime:
@@ -200,17 +215,8 @@ class Request(Record):
         prompt = prompt.strip()
         if not prompt:
             raise ValueError("the prompt is empty: describe the image you want")
-        if bad := UNUSABLE.search(prompt):
-            at = bad.start() + 1
-            if "\ud800" <= bad[0] <= "\udfff":
-                raise ValueError(
-                    f"the prompt is not valid UTF-8 at character {at} (a byte that is no "
-                    "character): check the terminal's encoding"
-                )
-            raise ValueError(
-                f"the prompt has a control character (U+{ord(bad[0]):04X}) at character {at}: "
-                "remove it"
-            )
+        if problem := unusable_character(prompt, "prompt"):
+            raise ValueError(problem)
         if len(prompt) > MAX_PROMPT_CHARS:
             raise ValueError(
                 f"the prompt has {len(prompt)} characters; the limit is {MAX_PROMPT_CHARS}. "
