@@ -80,7 +80,7 @@ def about_something_named(prompt: str) -> bool:
     Chinese has no capitals to tell a name by) rather than speaking of the user."""
     if rules.has_memory_cue(prompt):
         return False
-    return bool(named_things(prompt)) or re.search(r"[\u3400-\u9fff]", prompt) is not None
+    return bool(named_things(prompt)) or rules.has_cjk(prompt)
 
 
 def whole_request(prompt: str) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from imagent.agent.rules.spans import has_cjk
 from imagent.agent.trace import Tracer
 
 STEP = "plan"
@@ -22,7 +23,6 @@ STEP = "plan"
 _MAZE = re.compile(
     r"\b(?:maze|labyrinth)s?\b(?![\w-]*like)|^\W*(?:Maze|Labyrinth)s?\b(?![\w-]*like)|迷宫"
 )
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _MAZE_NEEDS = {
     "en": [
         "one clearly marked start and one clearly marked exit",
@@ -93,7 +93,7 @@ def with_structure(prompt: str, details: list[str], tracer: Tracer) -> list[str]
     """The plan's details with what the request's kind of picture needs."""
     added: list[str] = []
     if _MAZE.search(prompt):
-        language = "zh" if _CJK.search(prompt) else "en"
+        language = "zh" if has_cjk(prompt) else "en"
         kept = []
         for detail in details:
             if _NOT_A_MAZE.search(detail):

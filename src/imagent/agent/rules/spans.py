@@ -15,12 +15,13 @@ def span_pattern(span: str) -> str:
     """A regex for `span` as written, whatever the spacing between its words."""
     return (
         r"\s*".join(re.escape(word) for word in span.split())
-        if _cjk(span)
+        if has_cjk(span)
         else (r"\s+".join(re.escape(word) for word in span.split()))
     )
 
 
-def _cjk(text: str) -> bool:
+def has_cjk(text: str) -> bool:
+    """Whether `text` has a Chinese (CJK) character."""
     return bool(re.search(r"[\u3400-\u9fff]", text))
 
 
