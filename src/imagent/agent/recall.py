@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 MAX_NOTES = 8  # offered to the model; a longer memory is narrowed by shared words
 MAX_RESOLUTION_CHARS = 400
+HISTORY_LIMIT = 200  # the newest entries of a user that are read
 # "the mascot", "the flyer", "the logo for the shop": a thing an earlier request may have made.
 _THE_MADE_THING = re.compile(
     r"\bthe\s+(?:(?:same|old|last|usual)\s+)?(" + "|".join(sorted(MADE_THINGS)) + r")s?\b",
@@ -94,7 +95,7 @@ async def memory_probes(request: Request, gaps: list[Gap], memory: Memory) -> li
     found = [f for f in found if not any(overlaps_text(f, g.span) for g in gaps)]
     if not found:
         return []
-    history = await memory.history(request.user_id, limit=200)
+    history = await memory.history(request.user_id, limit=HISTORY_LIMIT)
     requests = [
         e.content
         for e in history
@@ -124,7 +125,7 @@ async def _notes(gap: Gap, ctx: GroundContext) -> tuple[list[Note], list[Note]]:
     """The entries offered as saying what the phrase means, and every entry that may, both
     oldest first (later ones may change what an offered one says)."""
     user = ctx.request.user_id
-    history = await ctx.memory.history(user, limit=200) if ctx.memory else []
+    history = await ctx.memory.history(user, limit=HISTORY_LIMIT) if ctx.memory else []
     points_back = bool(POINTS_BACK.search(gap.span))
     notes: list[Note] = []
     for entry in history:

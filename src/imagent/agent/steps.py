@@ -95,11 +95,11 @@ async def ground(ctx: RunContext) -> None:
     probe = None
     if grounding.search is not None and result.request.options.search:
         probe = lookup_probe(result.request.prompt, result.gaps)
+    probed = [probe] if probe else []
     recalls: list[Gap] = []
     if grounding.memory is not None:
-        taken = [*result.gaps, *([probe] if probe else [])]
-        recalls = await memory_probes(result.request, taken, grounding.memory)
-    grounded = await ground_gaps([*result.gaps, *recalls, *([probe] if probe else [])], grounding)
+        recalls = await memory_probes(result.request, [*result.gaps, *probed], grounding.memory)
+    grounded = await ground_gaps([*result.gaps, *recalls, *probed], grounding)
     if probe is not None:
         found = grounded.pop()
         cited = [e.snippet.rstrip(" .。") for g in grounded for e in g.evidence]
