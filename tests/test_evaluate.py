@@ -50,3 +50,18 @@ def test_numbers_are_shown_as_people_write_them() -> None:
     assert format_number(12.5) == "12.5"
     assert format_number(1 / 3) == "0.3333"
     assert format_number(20, money=True) == "$20.00"
+
+
+@pytest.mark.parametrize(
+    ("written", "value"),
+    [("sqrt(6**2 + 8**2)}", 10.0), ("(2+3))", 5), ("2*3 =", 6), ("sqrt(4)]}", 2.0)],
+)
+def test_what_a_model_s_json_left_on_a_program_is_dropped(written: str, value: float) -> None:
+    """A small model closed its JSON inside the string ("sqrt(6**2 + 8**2)}"); the braces
+    mean nothing in an expression, so the program is computed without them."""
+    assert evaluate(written) == value
+
+
+def test_unbalanced_opening_parentheses_are_still_an_error() -> None:
+    with pytest.raises(ExpressionError):
+        evaluate("sqrt((6**2 + 8**2)")

@@ -87,3 +87,65 @@ def test_a_route_says_the_order_of_its_stops(prompt: str, order: str) -> None:
 )
 def test_no_route_no_order(prompt: str) -> None:
     assert with_structure(prompt, [], tracer()) == []
+
+
+@pytest.mark.parametrize(
+    ("prompt", "hands"),
+    [
+        (
+            "a clock showing three o'clock",
+            ["hour hand pointing at 3", "minute hand pointing at 12"],
+        ),
+        (
+            "an alarm clock at quarter to seven",
+            ["hour hand between 6 and 7, close to 7", "minute hand pointing at 9"],
+        ),
+        (
+            "a wall clock at half past six",
+            ["hour hand halfway between 6 and 7", "minute hand pointing at 6"],
+        ),
+        (
+            "a grandfather clock at 11:55",
+            ["hour hand between 11 and 12, close to 12", "minute hand pointing at 11"],
+        ),
+        (
+            "a pocket watch reading twenty past eight.",
+            ["hour hand between 8 and 9", "minute hand pointing at 4"],
+        ),
+        ("画一个挂钟，时间是三点整", ["时针指向3", "分针指向12"]),
+        ("差一刻四点的挂钟", ["时针在3和4之间，靠近4", "分针指向9"]),
+        ("手表指向十点十分", ["时针在10和11之间", "分针指向2"]),
+    ],
+)
+def test_a_clock_face_gets_its_hands_placed_for_the_time_asked(
+    prompt: str, hands: list[str]
+) -> None:
+    assert with_structure(prompt, [], tracer()) == hands
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "a digital clock showing 7:45",  # no hands
+        "a clock tower in a town of 5 to 10 houses",  # a count, not a time
+        "画一个可爱一点的闹钟",  # "a bit cuter", not one o'clock
+        "a poster for the 7:45 train",  # a time, but no clock face
+    ],
+)
+def test_no_hands_where_there_is_no_clock_face_or_no_time(prompt: str) -> None:
+    assert with_structure(prompt, [], tracer()) == []
+
+
+def test_a_model_detail_about_the_hands_gives_way_to_the_time() -> None:
+    t = tracer()
+    details = with_structure(
+        "a cozy kitchen wall clock at quarter to seven",
+        ["minute hand pointing at 7", "a red frame"],
+        t,
+    )
+    assert details == [
+        "hour hand between 6 and 7, close to 7",
+        "minute hand pointing at 9",
+        "a red frame",
+    ]
+    assert any("the hands follow from the time" in str(e) for e in t.events)

@@ -463,7 +463,11 @@ async def test_a_lookup_of_given_numbers_is_worked_out_instead(settings: Setting
     llm = planner([{"span": span, "route": "search"}], expression="2*(12+5)")
     result = await agent(settings, llm).plan(prompt)
     [gap] = result.gaps
-    assert (gap.route, gap.status, gap.resolution) == (GapRoute.REASON, GapStatus.RESOLVED, "34")
+    assert (gap.route, gap.status, gap.resolution) == (
+        GapRoute.REASON,
+        GapStatus.RESOLVED,
+        "34厘米",
+    )
 
 
 async def test_a_lookup_with_numbers_and_a_sign_of_change_stays_a_lookup() -> None:
@@ -629,3 +633,136 @@ async def test_a_lookup_that_found_nothing_leaves_the_details_alone(settings: Se
     [gap] = result.gaps
     assert gap.status is GapStatus.UNRESOLVED
     assert result.plan is not None and result.plan.details == ["a floor plan marked 40 m by 25 m"]
+
+
+async def test_a_measure_the_request_asks_to_label_is_computed(settings: Settings) -> None:
+    """ "label the hypotenuse" of a triangle whose legs the request gives: the rules find the
+    measure, the model writes the program, code computes it, and the label shows the value,
+    not the word."""
+    llm = planner(expression="sqrt(6**2 + 8**2)}")  # a stray brace from the model's JSON
+    result = await agent(settings, llm).plan(
+        "right triangle with legs 6 and 8 — label the hypotenuse"
+    )
+    [gap] = result.gaps
+    assert (gap.span, gap.route, gap.decided_by) == ("the hypotenuse", GapRoute.REASON, "rules")
+    assert (gap.status, gap.resolution) == (GapStatus.RESOLVED, "10")
+    assert 'Exact text to show: "10"' in result.final_prompt
+    assert '"hypotenuse"' not in result.final_prompt
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "a tourist map of the lake with the area around 3 campsites marked",
+        "a poster about the area of the Amazon rainforest",
+        "a square with the area",  # no number given
+    ],
+)
+async def test_an_area_that_is_not_a_measure_is_not_computed(prompt: str) -> None:
+    plan, _ = await plan_with(prompt)
+    assert [g for g in plan.gaps if g.route is GapRoute.REASON] == []
+
+
+async def test_the_model_s_program_for_another_phrase_computes_the_measure(
+    settings: Settings,
+) -> None:
+    """The model wrote its program for "3 cm edges"; the rules found "the volume". One
+    computation, one gap, one value on the image (not 27 cm³ twice)."""
+    llm = planner([{"span": "3 cm edges", "route": "reason", "expression": "3*3*3"}])
+    result = await agent(settings, llm).plan("a cube with 3 cm edges, label the volume")
+    [gap] = result.gaps
+    assert (gap.span, gap.expression, gap.resolution) == ("the volume", "3*3*3", "27 cm³")
+
+
+async def test_a_detail_that_answers_a_computed_measure_otherwise_is_dropped(
+    settings: Settings,
+) -> None:
+    """The small model's detail "周长为24厘米" contradicts the perimeter computed as 34厘米:
+    the computation is the evidence. A detail that repeats the request's numbers stays."""
+    llm = planner(
+        [{"span": "它的周长", "route": "reason", "expression": "2*(12+5)"}],
+        details=["长方形的长为12厘米，宽为5厘米", "周长为24厘米"],
+    )
+    result = await agent(settings, llm).plan("画一个长方形，长12厘米，宽5厘米，在中间写出它的周长")
+    assert result.plan is not None
+    assert result.plan.details == ["长方形的长为12厘米，宽为5厘米"]
+    assert "34厘米" in result.final_prompt and "24" not in result.final_prompt
+
+
+@pytest.mark.parametrize(
+    ("prompt", "items", "details", "kept_items", "kept_details"),
+    [
+        (  # the primary colours of the prompt's example, on a brand-coloured poster
+            "poster in our brand colours (teal #0F766E; sand #E7D8B8) for the winter sale",
+            ["red", "yellow", "blue"],
+            [],
+            [],
+            [],
+        ),
+        (  # the example's groups, one per detail, on a board game
+            "snakes and ladders board for our family game night",
+            [],
+            [
+                "seven continents arranged in a grid",
+                "the planets arranged in a grid",
+                "a 10 by 10 grid",
+            ],
+            [],
+            ["a 10 by 10 grid"],
+        ),
+        (  # the Chinese example's rainbow, on a cube net
+            "A cube net with each face numbered",
+            ["红", "橙", "黄", "绿", "蓝", "靛", "紫"],
+            ["six squares"],
+            [],
+            ["six squares"],
+        ),
+        (  # the request speaks of the rainbow: its colours are the answer
+            "kids science sheet: a rainbow with each band labelled with its colour",
+            ["red", "orange", "yellow", "green", "blue", "indigo", "violet"],
+            [],
+            ["red", "orange", "yellow", "green", "blue", "indigo", "violet"],
+            [],
+        ),
+        (  # colours one by one are not the example's list
+            "a traffic light telling the cars they can go",
+            [],
+            ["green light on, yellow and red lights off"],
+            [],
+            ["green light on, yellow and red lights off"],
+        ),
+        (  # a timetable speaks of the days of the week
+            "a school timetable for class 3B",
+            ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"],
+            [],
+            ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"],
+            [],
+        ),
+    ],
+)
+async def test_groups_copied_from_the_prompt_s_examples_are_dropped(
+    prompt: str,
+    items: list[str],
+    details: list[str],
+    kept_items: list[str],
+    kept_details: list[str],
+) -> None:
+    plan, t = await plan_with(prompt, planner(items=items, details=details))
+    assert (plan.items, plan.details) == (kept_items, kept_details)
+    copied = [e for e in t.events if "copied from the prompt's examples" in str(e)]
+    assert bool(copied) == (kept_items != items or kept_details != details)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "span"),
+    [
+        ("a cozy kitchen wall clock at quarter to seven in the evening", "quarter to seven"),
+        ("a station clock at twenty past eight", "twenty past eight"),
+        ("画一个闹钟，十点十分", "十点十分"),
+    ],
+)
+async def test_a_time_said_in_words_is_not_arithmetic(prompt: str, span: str) -> None:
+    """A time in words ("quarter to seven") had been computed as 26.25 beside the clock."""
+    llm = planner([{"span": span, "route": "reason", "expression": "7 - 0.25"}])
+    plan, _ = await plan_with(prompt, llm)
+    assert [g for g in plan.gaps if g.route is GapRoute.REASON] == []

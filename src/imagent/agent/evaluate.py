@@ -64,7 +64,7 @@ class ExpressionError(ValueError):
 
 def evaluate(expression: str, *, today: date | None = None) -> float | int:
     """Compute `expression` safely. `current_year`, `pi` and `e` are available as names."""
-    expression = expression.strip().replace("×", "*").replace("÷", "/").replace("^", "**")
+    expression = _unwrapped(expression.replace("×", "*").replace("÷", "/").replace("^", "**"))
     if not expression or len(expression) > MAX_EXPRESSION_CHARS:
         raise ExpressionError(f"expression is empty or over {MAX_EXPRESSION_CHARS} characters")
     try:
@@ -83,6 +83,16 @@ def evaluate(expression: str, *, today: date | None = None) -> float | int:
     if abs(value) > MAX_MAGNITUDE or (isinstance(value, float) and not math.isfinite(value)):
         raise ExpressionError(f"{expression!r} gives a number too large to show")
     return value
+
+
+def _unwrapped(expression: str) -> str:
+    """`expression` without what a model's JSON left on it: a closing brace or bracket
+    ("sqrt(6**2 + 8**2)}"), a closing parenthesis nothing opened, or a trailing "=". These
+    characters mean nothing in an expression, so dropping them changes no program."""
+    text = expression.strip().rstrip("}]=").strip()
+    while text.endswith(")") and text.count(")") > text.count("("):
+        text = text[:-1].rstrip()
+    return text
 
 
 def _eval(node: ast.expr, names: dict[str, Any], functions: dict[str, Callable[..., Any]]) -> Any:

@@ -25,6 +25,7 @@ from imagent.agent.references import find_reference
 from imagent.agent.rules import ages
 from imagent.agent.structured import complete_structured
 from imagent.agent.trace import Tracer
+from imagent.agent.units import unit_of, with_unit
 from imagent.backends.llm.base import LLM
 from imagent.backends.search.base import Search, SearchHit
 from imagent.core.errors import ImagentError
@@ -112,9 +113,12 @@ async def _reason(gap: Gap, ctx: GroundContext) -> Gap:
             except ExpressionError as exc:
                 ctx.tracer.warning(STEP, f"{gap.id}: {exc}")
             else:
-                shown = format_number(value, money=gap.unit == "$")
+                money = gap.unit == "$"
+                unit = gap.unit if money else unit_of(expression, ctx.request.prompt)
+                shown = with_unit(format_number(value, money=money), "" if money else unit)
                 note = Evidence(source=EvidenceSource.REASONING, snippet=f"{expression} = {shown}")
-                return _resolved(gap, shown, [note]).model_copy(update={"expression": expression})
+                update = {"expression": expression, "unit": unit}
+                return _resolved(gap, shown, [note]).model_copy(update=update)
         if ctx.llm is None or attempt == 1:
             break
         messages = load_prompt("reason").messages(request=ctx.request.prompt, question=gap.question)

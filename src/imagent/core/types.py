@@ -127,7 +127,7 @@ class Gap(Record):
     route: GapRoute = GapRoute.NONE
     span: str = ""  # the phrase of the request this gap stands for ("the result of 17 x 23")
     expression: str | None = None  # program for the `reason` route, computed by a safe evaluator
-    unit: str = ""  # "$" when the computed value is money
+    unit: str = ""  # "$" when the computed value is money; else its unit ("cm", "平方厘米")
     queries: list[str] = Field(default_factory=list)  # what the `search` route looks up
     proposed: str | None = None  # a planner's answer, to be checked before it is used
     visual: str = ""  # what the picture must show because of the answer ("a red maple leaf")

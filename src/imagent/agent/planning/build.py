@@ -17,7 +17,7 @@ from imagent.core.types import EvidenceSource, Gap, GapRoute, GapStatus, Planned
 STEP = "plan"
 _SHOWN_BEFORE = re.compile(
     r"(?:showing|shows|displaying|that\s+(?:reads|says|shows)|saying|reading|with\s+the\s+(?:text"
-    r"|words|number|answer)|labell?ed\s+with|titled|written|writes?|write|with|print|printed"
+    r"|words|number|answer)|labell?ed\s+with|label(?:s|l?ing)?|annotat(?:e|ing)|titled|written|writes?|write|with|print|printed"
     r"|displays?|put|puts|mark(?:ed)?|tell(?:s|ing)?|say|写着|写上|写出|标出|标上|写|显示|标注|插出)"
     r"\s*(?:only\s+|just\s+|out\s+)?$",
     re.IGNORECASE,
@@ -52,7 +52,9 @@ def text_blocks(
     texts.sort(key=lambda t: _position(reading.prompt, t))
     blocks = [TextBlock(text=t, role="headline" if i == 0 else "body") for i, t in enumerate(texts)]
     if model.items and _LABELS.search(reading.prompt):
-        blocks += [TextBlock(text=item, role="label") for item in model.items if item]
+        items = new_facts(reading, model.items)
+        labels = [item for item in items if not _covered(item, texts)]
+        blocks += [TextBlock(text=item, role="label") for item in labels]
     return blocks
 
 
@@ -118,6 +120,8 @@ def new_facts(reading: RequestReading, facts: list[str]) -> list[str]:
             continue
         if words and len(words - request) == 0 and not re.search(r"\d", fact):
             continue
+        if len(fact.split()) >= 3 and fact.lower() in reading.prompt.lower():
+            continue  # the request's own phrase ("a cube with 3 cm edges") said again
         kept.append(fact)
     return kept
 
@@ -139,8 +143,12 @@ def backed_facts(facts: list[str], prompt: str, gaps: list[Gap], tracer: Tracer)
     Whisk stars") is a guess at it unless the request, a resolution or its evidence says it,
     and would contradict the grounded value on the image. Numbers the model works out or
     knows ("about 31.4 cm" for a circumference, "seven colours" out of a prism) are kept
-    when no looked-up fact was found (a lookup that found nothing has nothing to contradict)."""
-    if not any(_looked_up(g) for g in gaps):
+    when no looked-up fact was found (a lookup that found nothing has nothing to contradict),
+    unless they are about what a computed gap computed ("周长为24厘米" beside a perimeter
+    computed as 34厘米): the computation is the evidence, the detail a second answer."""
+    looked_up = any(_looked_up(g) for g in gaps)
+    computed = [g for g in gaps if _computed(g)]
+    if not looked_up and not computed:
         return facts
     known = [prompt]
     for gap in gaps:
@@ -149,23 +157,41 @@ def backed_facts(facts: list[str], prompt: str, gaps: list[Gap], tracer: Tracer)
     said = " ".join(known).lower()
     kept = []
     for fact in facts:
+        unbacked = _numbers_in(fact) - backed
         # A number, or a name of several words ("Stoke City logo" on a card for a striker
         # whose club was looked up), that nothing backs.
-        guessed = (_numbers_in(fact) - backed) | {
-            n
-            for n in (re.sub(r"['’]s$", "", m) for m in _NAMES.findall(fact))
-            if n.lower() not in said
-        }
+        guessed = (
+            unbacked
+            | {
+                n
+                for n in (re.sub(r"['’]s$", "", m) for m in _NAMES.findall(fact))
+                if n.lower() not in said
+            }
+            if looked_up
+            else set()
+        )
+        about = next((g for g in computed if unbacked and _same_quantity(fact, g)), None)
         if guessed:
-            tracer.decision(
-                "ground",
-                f"dropped detail {fact!r}: {', '.join(sorted(guessed))} is not in the request"
-                " or the evidence",
-                by="evidence",
-            )
+            why = f"{', '.join(sorted(guessed))} is not in the request or the evidence"
+        elif about is not None:
+            why = f"it answers {about.span!r} otherwise than the computed {about.resolution!r}"
+        else:
+            kept.append(fact)
             continue
-        kept.append(fact)
+        tracer.decision("ground", f"dropped detail {fact!r}: {why}", by="evidence")
     return kept
+
+
+def _computed(gap: Gap) -> bool:
+    return gap.status is GapStatus.RESOLVED and any(
+        e.source is EvidenceSource.REASONING for e in gap.evidence
+    )
+
+
+def _same_quantity(fact: str, gap: Gap) -> bool:
+    """Whether `fact` speaks of what `gap` computed: it shares a word with the gap's phrase
+    ("周长", "total", "hypotenuse") that is not the value's unit."""
+    return bool((_words(fact) & _words(gap.span)) - _words(gap.resolution or ""))
 
 
 _NAMES = re.compile(r"\b[A-Z][\w’'-]*[\w](?:\s+(?:of\s+|the\s+|de\s+)?[A-Z][\w’'-]*[\w])+")

@@ -52,6 +52,10 @@ class ProposedGap:
 def rule_gaps(reading: RequestReading) -> list[Gap]:
     """The gaps the rules find on their own: computable phrases, lookups, memory phrases."""
     gaps = [_computed(i, g) for i, g in enumerate(reading.computable, start=1)]
+    for span in rules.measure_spans(reading.prompt):
+        if not any(overlaps_text(span, g.span) for g in gaps):
+            # The program is the model's to write: the `reason` route asks for one.
+            gaps.append(_gap(len(gaps) + 1, GapRoute.REASON, span, decided_by="rules"))
     shown = [s.text for s in reading.shown]
     phrases = (
         (GapRoute.SEARCH, reading.search),
@@ -150,6 +154,19 @@ def weigh(
         if clash is not None:
             _settle(clash, planned, reading, gaps, tracer)
             continue
+        waiting = _waiting_for_program(planned, gaps)
+        if waiting is not None:
+            gaps[gaps.index(waiting)] = waiting.model_copy(
+                update={"expression": planned.expression, "decided_by": "llm"}
+            )
+            tracer.decision(
+                STEP,
+                f"{waiting.id}: the model's program {planned.expression!r} (written for"
+                f" {planned.span!r}) computes {waiting.span!r}",
+                gap_id=waiting.id,
+                by="llm",
+            )
+            continue
         gap = _gap(
             len(gaps) + 1,
             GapRoute(planned.route),
@@ -164,6 +181,21 @@ def weigh(
         tracer.decision(STEP, f"llm: {gap.route} gap {gap.span!r}", gap_id=gap.id, by="llm")
         gaps.append(gap)
     return gaps[:MAX_GAPS]
+
+
+def _waiting_for_program(planned: ProposedGap, gaps: list[Gap]) -> Gap | None:
+    """The one measure the rules found without a program ("the volume"), when the model
+    wrote a program for another phrase of the same request ("3 cm edges": 3*3*3): the
+    request asks for one computation, so the program is for the measure, and a second gap
+    would show the same value twice."""
+    if planned.route != "reason" or not planned.expression:
+        return None
+    try:
+        evaluate(planned.expression)
+    except ExpressionError:
+        return None
+    waiting = [g for g in gaps if g.route is GapRoute.REASON and not g.expression]
+    return waiting[0] if len(waiting) == 1 else None
 
 
 def _reasoning(planned: ProposedGap) -> list[Evidence]:

@@ -6,14 +6,16 @@ that out, or writes the opposite ("no dead ends"). So when the request's subject
 its structure is added to the plan's details and a model detail that contradicts it is
 dropped (traced). A compass side on a picture seen from above ("the entrance on the south
 side" of a hedge maze, a map) is also placed on the picture (south toward the bottom),
-which is how such pictures are drawn and read; and a route through named places ("a path
-from the ship to the X, passing the palm tree") says the order of its stops once, plainly.
+which is how such pictures are drawn and read; a route through named places ("a path
+from the ship to the X, passing the palm tree") says the order of its stops once, plainly;
+and a clock face at a time the request gives has its hands placed (`clock`).
 """
 
 from __future__ import annotations
 
 import re
 
+from imagent.agent.planning.clock import about_hands, clock_time, hands
 from imagent.agent.rules.spans import has_cjk
 from imagent.agent.trace import Tracer
 
@@ -104,6 +106,14 @@ def with_structure(prompt: str, details: list[str], tracer: Tracer) -> list[str]
                 kept.append(detail)
         details = kept
         added += [need for need in _MAZE_NEEDS[language] if not _said(need, prompt, details)]
+    time = clock_time(prompt)
+    if time is not None:
+        for detail in [d for d in details if about_hands(d)]:
+            tracer.decision(
+                STEP, f"dropped detail {detail!r}: the hands follow from the time", by="rules"
+            )
+        details = [d for d in details if not about_hands(d)]
+        added += hands(time, chinese=has_cjk(prompt))
     if _FROM_ABOVE.search(prompt):
         added += _edges(prompt)
     added += _route(prompt)

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, create_model
 
 from imagent.agent import rules
+from imagent.agent.planning.copied import uncopied
 from imagent.agent.planning.gaps import ProposedGap
 from imagent.agent.planning.model_reading import ModelReading
 from imagent.agent.planning.reading import RequestReading
@@ -95,8 +96,8 @@ async def _picture(reading: RequestReading, llm: LLM, tracer: Tracer, model: Mod
         llm, messages, PictureOutput, tracer=tracer, step=STEP, max_tokens=300
     )
     instructions = text_of(messages[0]["content"]).lower().split("examples:")[0]
-    model.items = _own(picture.items, instructions)
-    model.details = _own(picture.details, instructions)
+    model.items = _own(picture.items, instructions, request, tracer)
+    model.details = _own(picture.details, instructions, request, tracer)
 
 
 def _looked_up(reading: RequestReading, model: ModelReading) -> str:
@@ -115,11 +116,21 @@ def _looked_up(reading: RequestReading, model: ModelReading) -> str:
     )
 
 
-def _own(answers: list[str], instructions: str) -> list[str]:
-    """The model's answers without those it copied from the instructions' guidance (a small
-    model asked about a board game may list "the primary colours" from it)."""
+def _own(answers: list[str], instructions: str, request: str, tracer: Tracer) -> list[str]:
+    """The model's answers without those it copied from the instructions: their guidance (a
+    small model asked about a board game may list "the primary colours" from it) or their
+    examples' groups where the request does not speak of them (`copied`)."""
 
     def copied(answer: str) -> bool:
         return len(answer.split()) >= 2 and answer.lower() in instructions
 
-    return [a.strip() for a in answers if a.strip() and not copied(a.strip())]
+    own = [a.strip() for a in answers if a.strip() and not copied(a.strip())]
+    kept, dropped = uncopied(own, request)
+    if dropped:
+        tracer.decision(
+            STEP,
+            f"dropped {dropped!r}: copied from the prompt's examples; the request does not"
+            " speak of them",
+            by="rules",
+        )
+    return kept

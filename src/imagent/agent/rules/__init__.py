@@ -13,6 +13,7 @@ from imagent.agent.rules.cues import (
     memory_spans,
     search_spans,
 )
+from imagent.agent.rules.measures import measure_spans
 from imagent.agent.rules.panels import ImageCount, image_count
 from imagent.agent.rules.spans import (
     CUE,
@@ -51,6 +52,7 @@ __all__ = [
     "image_count",
     "inside_quotes",
     "knowledge_spans",
+    "measure_spans",
     "memory_spans",
     "names_a_value",
     "protected_ranges",

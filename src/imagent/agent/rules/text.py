@@ -57,7 +57,16 @@ _OFFER = re.compile(
     r"|买\S{1,2}送\S{1,2}|\b24\s*/\s*7\b|\b\d{1,2}\s*/\s*7\b",
     re.IGNORECASE,
 )
-_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\s*(?:am|pm)?\b|\b\d{1,2}\s*(?:am|pm|o'clock)\b", re.I)
+_HOUR = r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+_MINUTES = r"(?:half|(?:a\s+)?quarter|\d{1,2}|five|ten|twenty|twenty-five)"
+_ZH_HOUR = r"(?:\d{1,2}|[一二两三四五六七八九十]|十[一二])"
+_TIME = re.compile(
+    rf"\b\d{{1,2}}[:.]\d{{2}}\s*(?:am|pm)?\b|\b{_HOUR}\s*(?:am|pm|o['’]?\s*clock)\b"
+    rf"|\b{_MINUTES}\s+(?:minutes\s+)?(?:past|to|till)\s+{_HOUR}\b(?!\s+(?:people|of|years?)\b)"
+    rf"|(?:差(?:一刻|\d{{1,2}}分|[一二三四五六七八九十]+分))?{_ZH_HOUR}点(?:钟|整|半|[一三]刻"
+    rf"|零?(?:\d{{1,2}}|[一二三四五六七八九十]+)分?)?",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -209,7 +218,8 @@ def refers_to_a_value(text: str) -> bool:
     return bool(re.search(CUE, text, re.IGNORECASE)) or bool(
         re.search(
             r"\bhow\s+(?:old|many|much|far|long|tall)\b|多少|几岁|几|结果|答案|周长|面积|总价"
-            r"|合计|总共|总计|等于",
+            r"|合计|总共|总计|等于|体积|斜边|对角线|\b(?:the|its)\s+(?:perimeter|area|volume"
+            r"|circumference|hypotenuse|diagonal)\b",
             text,
             re.IGNORECASE,
         )

@@ -1,0 +1,100 @@
+"""What a small model copies from the picture prompt's examples into a plan it has no
+business in.
+
+The picture prompt explains "items" with groups everyone knows (the primary colours, the
+colours of a rainbow, the continents, the planets, the days of the week). Asked about a
+poster in a brand's teal and sand, a cube net or a snakes-and-ladders board, a 1.5B model
+answers with one of those groups ("red, yellow, blue"; "seven continents arranged in a
+grid"), and the image would carry them. A group is kept only where the request speaks of
+it: by its name, or by naming one of its members.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Group:
+    name: re.Pattern[str]  # how a request speaks of the group
+    members: re.Pattern[str]  # one member, in either language
+
+
+@dataclass(frozen=True)
+class ColourList:
+    """Colours are too common to drop one by one (a traffic light's "green light on, red
+    light off" is right): only the example's whole list, as bare answers, is a copy."""
+
+    name: re.Pattern[str]
+    colours: tuple[frozenset[str], ...]  # the list, in each language
+
+
+def _words(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+COLOUR_LISTS = (
+    ColourList(
+        _words(r"primary\s+colou?rs?|三原色|原色"),
+        (frozenset({"red", "yellow", "blue"}), frozenset({"红", "黄", "蓝"})),
+    ),
+    ColourList(
+        _words(r"rainbow|spectrum|prism|彩虹|光谱|棱镜|七色|七种颜色"),
+        (
+            frozenset({"red", "orange", "yellow", "green", "blue", "indigo", "violet"}),
+            frozenset({"红", "橙", "黄", "绿", "蓝", "靛", "紫"}),
+        ),
+    ),
+)
+GROUPS = (
+    Group(
+        _words(r"continents?|大洲|七大洲|各大洲"),
+        _words(
+            r"\b(?:africa|antarctica|asia|australia|oceania|europe|(?:north|south)\s+america)\b"
+            r"|\bcontinents?\b|非洲|南极洲|亚洲|大洋洲|欧洲|美洲|大洲"
+        ),
+    ),
+    Group(
+        _words(r"planets?|solar\s+system|行星|太阳系"),
+        _words(
+            r"\b(?:mercury|venus|earth|mars|jupiter|saturn|uranus|neptune|planets?)\b"
+            r"|水星|金星|地球|火星|木星|土星|天王星|海王星|行星"
+        ),
+    ),
+    Group(
+        _words(
+            r"days?\s+of\s+the\s+week|week(?:days?|ly)?\b|timetable|schedule|calendar|planner"
+            r"|rota\b|星期|周[一二三四五六日]|一周|每周|课程表|日程|日历|周计划"
+        ),
+        _words(
+            r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\bdays\s+of\s+the\s+week\b"
+            r"|星期[一二三四五六日天]|周[一二三四五六日]"
+        ),
+    ),
+    Group(
+        _words(r"primary\s+colou?rs?|rainbow|三原色|彩虹"),
+        _words(r"\bprimary\s+colou?rs?\b|\brainbow\b|三原色|彩虹"),
+    ),
+)
+
+
+def uncopied(answers: list[str], request: str) -> tuple[list[str], list[str]]:
+    """(kept, dropped): `answers` without a group of the prompt's examples that the request
+    does not speak of: answers that name the group or list members of it ("seven continents
+    arranged in a grid"; "Mercury", "Venus", …), or the example's whole list of colours."""
+    dropped: set[int] = set()
+    for group in GROUPS:
+        if group.name.search(request) or group.members.search(request):
+            continue
+        hits = [i for i, a in enumerate(answers) if group.members.search(a)]
+        if len(hits) >= 2 or any(group.name.search(answers[i]) for i in hits):
+            dropped.update(hits)
+        dropped.update(i for i in hits if len(group.members.findall(answers[i])) >= 2)
+    every = {c for listed in COLOUR_LISTS for colours in listed.colours for c in colours}
+    bare = {a.strip().lower(): i for i, a in enumerate(answers) if a.strip().lower() in every}
+    for listed in COLOUR_LISTS:
+        if not listed.name.search(request) and set(bare) in listed.colours:
+            dropped.update(bare.values())
+    kept = [a for i, a in enumerate(answers) if i not in dropped]
+    return kept, [a for i, a in enumerate(answers) if i in dropped]

@@ -1,0 +1,62 @@
+"""A computed value carries the unit of the numbers it was computed from, or none at all:
+the number alone is never wrong, a wrong unit is."""
+
+from __future__ import annotations
+
+import pytest
+
+from imagent.agent.units import measures, unit_of, with_unit
+
+
+@pytest.mark.parametrize(
+    ("expression", "request_text", "unit"),
+    [
+        ("2 * (12 + 5)", "画一个长方形，长12厘米，宽5厘米，在中间写出它的周长", "厘米"),
+        ("12*5", "长12厘米，宽5厘米的长方形的面积", "平方厘米"),
+        ("sqrt(36)", "面积36平方厘米的正方形，标出边长", "厘米"),
+        ("2*3.14*5", "半径是五厘米的圆，写出它的周长", "厘米"),  # number words are read
+        ("sqrt(6**2 + 8**2)", "a right triangle with legs 6 cm and 8 cm", "cm"),
+        ("12 * 5", "a rectangle 12 cm by 5 cm with its area", "cm²"),
+        ("3**3", "a cube with 3 m edges, label the volume", "m³"),
+        ("36 / 4", "a 36 cm² tile cut into 4 equal pieces", "cm²"),
+        ("2*pi*5", "a circle of radius 5 inches with its circumference", "in"),
+        ("round(12*1.5, 1)", "12 kg of flour and half as much again", "kg"),
+    ],
+)
+def test_the_unit_follows_the_request_s_measures(
+    expression: str, request_text: str, unit: str
+) -> None:
+    assert unit_of(expression, request_text) == unit
+
+
+@pytest.mark.parametrize(
+    ("expression", "request_text"),
+    [
+        ("12 / 3", "12 in 3 boxes: how many in each box"),  # "in" is a word, not inches
+        ("42 + 1", "42码的鞋大一码"),  # a shoe size, not yards
+        ("12 * 2", "12 pounds for two cakes"),  # pounds: money as often as weight
+        ("12 + 1", "a 12 cm ruler and one more"),  # a length plus a plain number
+        ("3 * 2", "3 m of rope and 2 ft of string"),  # metres times feet
+        ("150 / 60", "150 km at 60 km an hour"),  # km / km: no unit
+        ("6 * 7", "a banner with 6 times 7"),  # no units given at all
+        ("3 + 3", "3 m of rope and 3 ft of string"),  # one number, two units: ambiguous
+        ("12**4", "a 12 cm square to the fourth power"),  # cm⁴ is not written
+    ],
+)
+def test_no_unit_when_it_cannot_be_told(expression: str, request_text: str) -> None:
+    assert unit_of(expression, request_text) == ""
+
+
+def test_measures_reads_powers_and_leaves_out_clashes() -> None:
+    found = measures("a 2 square metre rug, a 5 ft² mat, 4 sq ft of tile, 3 m and 3 ft")
+    assert {n: (d.unit.symbol if d.unit else "", d.power) for n, d in found.items()} == {
+        2.0: ("m", 2),
+        5.0: ("ft", 2),
+        4.0: ("ft", 2),
+    }
+
+
+def test_with_unit_writes_a_space_in_english_and_none_in_chinese() -> None:
+    assert with_unit("34", "cm") == "34 cm"
+    assert with_unit("34", "厘米") == "34厘米"
+    assert with_unit("34", "") == "34"
