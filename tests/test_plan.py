@@ -663,15 +663,50 @@ async def test_an_area_that_is_not_a_measure_is_not_computed(prompt: str) -> Non
     assert [g for g in plan.gaps if g.route is GapRoute.REASON] == []
 
 
-async def test_the_model_s_program_for_another_phrase_computes_the_measure(
+async def test_a_phrase_that_only_gives_a_number_is_not_a_computation(
     settings: Settings,
 ) -> None:
-    """The model wrote its program for "3 cm edges"; the rules found "the volume". One
-    computation, one gap, one value on the image (not 27 cm³ twice)."""
-    llm = planner([{"span": "3 cm edges", "route": "reason", "expression": "3*3*3"}])
+    """The model wrote a program for "3 cm edges" (a number the request gives); the rules
+    found "the volume". One computation, written for the measure asked, one value shown."""
+    llm = planner(
+        [{"span": "3 cm edges", "route": "reason", "expression": "3*3*3"}], expression="3**3"
+    )
     result = await agent(settings, llm).plan("a cube with 3 cm edges, label the volume")
     [gap] = result.gaps
-    assert (gap.span, gap.expression, gap.resolution) == ("the volume", "3*3*3", "27 cm³")
+    assert (gap.span, gap.expression, gap.resolution) == ("the volume", "3**3", "27 cm³")
+
+
+@pytest.mark.parametrize(
+    ("prompt", "span", "expression", "kept"),
+    [
+        (
+            "a picnic area map with 3 tables and a playground",
+            "3 tables and a playground",
+            "3+1",
+            False,
+        ),
+        ("a blackboard sketch of a circle 10 cm across", "10 cm", "10*10", False),
+        ("a poster showing half of 250", "half of 250", "250/2", True),
+        (
+            "a sign showing how many days are in 6 weeks",
+            "how many days are in 6 weeks",
+            "6*7",
+            True,
+        ),
+        (
+            "a jar label: the number of legs on 3 spiders",
+            "the number of legs on 3 spiders",
+            "3*8",
+            True,
+        ),
+    ],
+)
+async def test_one_number_with_nothing_asked_of_it_is_not_computed(
+    prompt: str, span: str, expression: str, kept: bool
+) -> None:
+    llm = planner([{"span": span, "route": "reason", "expression": expression}])
+    plan, _ = await plan_with(prompt, llm)
+    assert any(g.span == span for g in plan.gaps) == kept
 
 
 async def test_a_detail_that_answers_a_computed_measure_otherwise_is_dropped(
@@ -766,3 +801,69 @@ async def test_a_time_said_in_words_is_not_arithmetic(prompt: str, span: str) ->
     llm = planner([{"span": span, "route": "reason", "expression": "7 - 0.25"}])
     plan, _ = await plan_with(prompt, llm)
     assert [g for g in plan.gaps if g.route is GapRoute.REASON] == []
+
+
+async def test_a_program_copied_from_the_prompt_s_example_is_written_again(
+    settings: Settings,
+) -> None:
+    """Asked "一年有多少个小时", the model answered the example's 7*24 (hours in a week): an
+    example's program for another phrase is not kept; the reason prompt writes one for the
+    phrase itself."""
+    llm = planner(
+        [{"span": "一年有多少个小时", "route": "reason", "expression": "7*24"}],
+        expression="365*24",
+    )
+    result = await agent(settings, llm).plan("画一张海报：一年有多少个小时")
+    [gap] = result.gaps
+    assert (gap.expression, gap.resolution) == ("365*24", "8760")
+
+
+async def test_the_example_s_own_phrase_keeps_the_example_s_program(settings: Settings) -> None:
+    llm = planner(
+        [{"span": "how many hours are in a week", "route": "reason", "expression": "7*24"}]
+    )
+    result = await agent(settings, llm).plan("a poster showing how many hours are in a week")
+    assert [g.resolution for g in result.gaps] == ["168"]
+    assert len(llm.calls) == 2  # gaps and picture: no call to write the program again
+
+
+@pytest.mark.parametrize(
+    ("prompt", "span", "route"),
+    [
+        (
+            "a road sign saying how many miles are left: the trip is 350 miles and we've driven 125",
+            "how many miles are left",
+            GapRoute.REASON,
+        ),
+        (  # the request does not count people: a lookup stays a lookup
+            "a poster of how many people live in Tokyo, in 2 colours and 3 fonts",
+            "how many people live in Tokyo",
+            GapRoute.SEARCH,
+        ),
+    ],
+)
+async def test_how_many_of_what_the_request_counts_itself_is_worked_out(
+    prompt: str, span: str, route: GapRoute
+) -> None:
+    plan, _ = await plan_with(prompt, planner([{"span": span, "route": "search"}]))
+    assert [g.route for g in plan.gaps if g.span == span] == [route]
+
+
+@pytest.mark.parametrize(
+    ("prompt", "span", "expression", "shown"),
+    [
+        (
+            "a tip calculator screen showing 15% tip on a $60 bill",
+            "15% tip on a $60 bill",
+            "0.15*60",
+            "$9.00",
+        ),
+        ("超市价签：苹果每斤6元，买3斤一共多少钱", "一共多少钱", "3*6", "18元"),
+    ],
+)
+async def test_a_value_computed_from_prices_is_shown_as_a_price(
+    settings: Settings, prompt: str, span: str, expression: str, shown: str
+) -> None:
+    llm = planner([{"span": span, "route": "reason", "expression": expression}])
+    result = await agent(settings, llm).plan(prompt)
+    assert [g.resolution for g in result.gaps if g.route is GapRoute.REASON] == [shown]

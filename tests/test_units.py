@@ -56,7 +56,28 @@ def test_measures_reads_powers_and_leaves_out_clashes() -> None:
     }
 
 
-def test_with_unit_writes_a_space_in_english_and_none_in_chinese() -> None:
-    assert with_unit("34", "cm") == "34 cm"
-    assert with_unit("34", "厘米") == "34厘米"
-    assert with_unit("34", "") == "34"
+def test_with_unit_writes_the_value_as_people_do() -> None:
+    assert with_unit(34, "cm") == "34 cm"
+    assert with_unit(34, "厘米") == "34厘米"
+    assert with_unit(31.4159, "") == "31.4159"
+    assert with_unit(9, "$") == "$9.00"
+    assert with_unit(1320, "£") == "£1,320.00"
+    assert with_unit(18, "元") == "18元"
+
+
+@pytest.mark.parametrize(
+    ("expression", "request_text", "unit"),
+    [
+        ("0.15 * 60", "a tip calculator screen showing 15% tip on a $60 bill", "$"),
+        ("3 * 6", "超市价签：苹果每斤6元，买3斤一共多少钱", "元"),
+        ("2*12 + 3", "2 pizzas for 12 dollars each and a soda for 3 dollars", "$"),
+        ("1200 * 1.1", "a £1,200 laptop plus 10% tax", "£"),
+        ("18 * 2", "¥18 each, two of them", "元"),
+        ("60 / 12", "$60 shared by 12 friends", "$"),
+        ("60 / 12", "$60 for 12 m of fabric", ""),  # dollars per metre: not written
+    ],
+)
+def test_a_value_computed_from_prices_is_a_price(
+    expression: str, request_text: str, unit: str
+) -> None:
+    assert unit_of(expression, request_text) == unit

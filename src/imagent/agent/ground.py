@@ -18,8 +18,9 @@ from pydantic import BaseModel, Field
 
 from imagent.agent import counts, extract, rules
 from imagent.agent.dates import target_day
-from imagent.agent.evaluate import ExpressionError, evaluate, format_number
+from imagent.agent.evaluate import ExpressionError, evaluate
 from imagent.agent.probe import named_things
+from imagent.agent.programs import write_program
 from imagent.agent.recall import recall
 from imagent.agent.references import find_reference
 from imagent.agent.rules import ages
@@ -35,10 +36,6 @@ from imagent.prompts import load_prompt
 from imagent.settings import Settings
 
 STEP = "ground"
-
-
-class ReasonProgram(BaseModel):
-    expression: str = Field(max_length=200)
 
 
 class KnowledgeAnswer(BaseModel):
@@ -113,19 +110,17 @@ async def _reason(gap: Gap, ctx: GroundContext) -> Gap:
             except ExpressionError as exc:
                 ctx.tracer.warning(STEP, f"{gap.id}: {exc}")
             else:
-                money = gap.unit == "$"
-                unit = gap.unit if money else unit_of(expression, ctx.request.prompt)
-                shown = with_unit(format_number(value, money=money), "" if money else unit)
+                # The request's own units first ("18元", not "$18.00" for any price).
+                unit = unit_of(expression, ctx.request.prompt) or gap.unit
+                shown = with_unit(value, unit)
                 note = Evidence(source=EvidenceSource.REASONING, snippet=f"{expression} = {shown}")
                 update = {"expression": expression, "unit": unit}
                 return _resolved(gap, shown, [note]).model_copy(update=update)
         if ctx.llm is None or attempt == 1:
             break
-        messages = load_prompt("reason").messages(request=ctx.request.prompt, question=gap.question)
-        program = await complete_structured(
-            ctx.llm, messages, ReasonProgram, tracer=ctx.tracer, step=STEP, max_tokens=120
+        expression = await write_program(
+            ctx.llm, ctx.request.prompt, gap.question, ctx.tracer, STEP
         )
-        expression = program.expression
     return gap.model_copy(update={"status": GapStatus.UNRESOLVED})
 
 

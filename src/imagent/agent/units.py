@@ -15,6 +15,7 @@ import ast
 import re
 from dataclasses import dataclass
 
+from imagent.agent.evaluate import format_number
 from imagent.agent.numbers import read_numbers
 
 MAX_POWER = 3
@@ -51,16 +52,23 @@ _add(_Unit("mi", "英里", "length"), "mile", "miles")
 _add(_Unit("g", "克", "mass"), "gram", "grams", "gramme", "grammes")
 _add(_Unit("kg", "千克", "mass"), "公斤", "kilogram", "kilograms", "kilo", "kilos")
 _add(_Unit("lb", "磅", "mass"), "lbs")  # not "pounds": money as often as weight
+# Money: a price the request gives makes the computed value a price, in its currency.
+_add(_Unit("$", "$", "money"), "dollars", "dollar", "bucks", "usd")
+_add(_Unit("€", "€", "money"), "euros", "euro", "eur")
+_add(_Unit("£", "£", "money"), "gbp")
+_add(_Unit("元", "元", "money"), "¥", "块", "块钱", "rmb")
 _add(_Unit("ml", "毫升", "volume"), "millilitre", "millilitres", "milliliter", "milliliters")
 _add(_Unit("L", "升", "volume"), "litre", "litres", "liter", "liters")
 
-_LATIN = sorted((n for n in _UNITS if n.isascii()), key=len, reverse=True)
-_CJK = sorted((n for n in _UNITS if not n.isascii()), key=len, reverse=True)
+_PREFIXES = ("$", "€", "£", "¥")
+_LATIN = sorted((n for n in _UNITS if n.isascii() and n not in _PREFIXES), key=len, reverse=True)
+_CJK = sorted((n for n in _UNITS if not n.isascii() and n not in _PREFIXES), key=len, reverse=True)
 _NUMBER = r"(?<![A-Za-z\d.])(?P<n>\d+(?:\.\d+)?)"
 _MEASURE = re.compile(
     rf"{_NUMBER}[\s-]?(?:(?P<sq>square|sq\.?|cubic)\s+)?"
     rf"(?P<latin>{'|'.join(_LATIN)})(?P<pow>[²³]|\^?[23](?!\d))?\b"
-    rf"|{_NUMBER.replace('<n>', '<cn>')}\s*(?P<cpow>平方|立方)?(?P<cjk>{'|'.join(_CJK)})",
+    rf"|{_NUMBER.replace('<n>', '<cn>')}\s*(?P<cpow>平方|立方)?(?P<cjk>{'|'.join(_CJK)})"
+    r"|(?P<prefix>[$€£¥])\s?(?P<pn>\d+(?:,\d{3})*(?:\.\d+)?)",
     re.IGNORECASE,
 )
 
@@ -88,8 +96,8 @@ def measures(text: str) -> dict[float, Dimension]:
     found: dict[float, Dimension] = {}
     clashes: set[float] = set()
     for match in _MEASURE.finditer(read_numbers(text).text):
-        number = float(match["n"] or match["cn"])
-        unit = _UNITS[(match["latin"] or match["cjk"]).lower()]
+        number = float((match["n"] or match["cn"] or match["pn"]).replace(",", ""))
+        unit = _UNITS[(match["latin"] or match["cjk"] or match["prefix"]).lower()]
         power = _power(match)
         dimension = Dimension(unit, power)
         if found.get(number, dimension) != dimension:
@@ -123,6 +131,8 @@ def unit_of(expression: str, text: str) -> str:
     power = dimension.power
     if power not in (1, 2, 3):
         return ""
+    if dimension.unit.family == "money":
+        return dimension.unit.symbol if power == 1 else ""
     return _written(dimension.unit, int(power), chinese=bool(re.search(r"[\u4e00-\u9fff]", text)))
 
 
@@ -132,8 +142,11 @@ def _written(unit: _Unit, power: int, *, chinese: bool) -> str:
     return unit.symbol + {1: "", 2: "²", 3: "³"}[power]
 
 
-def with_unit(number: str, unit: str) -> str:
-    """'34' + 'cm' -> '34 cm'; '34' + '厘米' -> '34厘米'."""
+def with_unit(value: float | int, unit: str) -> str:
+    """The value as people write it with its unit: '34 cm', '34厘米', '$9.00', '18元'."""
+    if unit in _PREFIXES:
+        return format_number(value, money=True).replace("$", unit, 1)
+    number = format_number(value)
     if not unit:
         return number
     return f"{number}{unit}" if re.match(r"[\u4e00-\u9fff]", unit) else f"{number} {unit}"

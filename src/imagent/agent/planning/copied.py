@@ -7,10 +7,15 @@ poster in a brand's teal and sand, a cube net or a snakes-and-ladders board, a 1
 answers with one of those groups ("red, yellow, blue"; "seven continents arranged in a
 grid"), and the image would carry them. A group is kept only where the request speaks of
 it: by its name, or by naming one of its members.
+
+The gap prompt's examples carry programs ("how many hours are in a week" -> 7*24); asked
+"一年有多少个小时", the model answered 7*24 again. A program that is an example's, for a phrase
+that is not that example's, is not kept: the reason step asks for one for the phrase itself.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -98,3 +103,30 @@ def uncopied(answers: list[str], request: str) -> tuple[list[str], list[str]]:
             dropped.update(bare.values())
     kept = [a for i, a in enumerate(answers) if i not in dropped]
     return kept, [a for i, a in enumerate(answers) if i in dropped]
+
+
+_EXAMPLE = re.compile(r"^(?P<request>\".*?\")\s*->\s*(?P<answer>\{.*\})\s*$", re.MULTILINE)
+
+
+def example_programs(instructions: str) -> dict[str, str]:
+    """{program: its phrase} for the examples in a prompt's instructions."""
+    programs: dict[str, str] = {}
+    for found in _EXAMPLE.finditer(instructions):
+        try:
+            answer = json.loads(found["answer"])
+        except ValueError:
+            continue
+        for gap in answer.get("gaps", []) if isinstance(answer, dict) else []:
+            if isinstance(gap, dict) and gap.get("expression"):
+                programs[_compact(str(gap["expression"]))] = str(gap.get("span", ""))
+    return programs
+
+
+def copied_program(expression: str, span: str, instructions: str) -> bool:
+    """Whether `expression` is an example's program, written for another phrase."""
+    example = example_programs(instructions).get(_compact(expression))
+    return example is not None and example.strip().lower() != span.strip().lower()
+
+
+def _compact(expression: str) -> str:
+    return re.sub(r"\s+", "", expression)

@@ -154,19 +154,6 @@ def weigh(
         if clash is not None:
             _settle(clash, planned, reading, gaps, tracer)
             continue
-        waiting = _waiting_for_program(planned, gaps)
-        if waiting is not None:
-            gaps[gaps.index(waiting)] = waiting.model_copy(
-                update={"expression": planned.expression, "decided_by": "llm"}
-            )
-            tracer.decision(
-                STEP,
-                f"{waiting.id}: the model's program {planned.expression!r} (written for"
-                f" {planned.span!r}) computes {waiting.span!r}",
-                gap_id=waiting.id,
-                by="llm",
-            )
-            continue
         gap = _gap(
             len(gaps) + 1,
             GapRoute(planned.route),
@@ -181,21 +168,6 @@ def weigh(
         tracer.decision(STEP, f"llm: {gap.route} gap {gap.span!r}", gap_id=gap.id, by="llm")
         gaps.append(gap)
     return gaps[:MAX_GAPS]
-
-
-def _waiting_for_program(planned: ProposedGap, gaps: list[Gap]) -> Gap | None:
-    """The one measure the rules found without a program ("the volume"), when the model
-    wrote a program for another phrase of the same request ("3 cm edges": 3*3*3): the
-    request asks for one computation, so the program is for the measure, and a second gap
-    would show the same value twice."""
-    if planned.route != "reason" or not planned.expression:
-        return None
-    try:
-        evaluate(planned.expression)
-    except ExpressionError:
-        return None
-    waiting = [g for g in gaps if g.route is GapRoute.REASON and not g.expression]
-    return waiting[0] if len(waiting) == 1 else None
 
 
 def _reasoning(planned: ProposedGap) -> list[Evidence]:
@@ -220,10 +192,27 @@ def _rerouted(reading: RequestReading, planned: ProposedGap, tracer: Tracer) -> 
 
 
 def _works_out(reading: RequestReading, planned: ProposedGap) -> bool:
-    """A lookup of a phrase that gives two or more numbers, in a request with no sign that
-    anything changes ("长12厘米，宽5厘米…它的周长"): the answer is computed, not found."""
-    given = _QUANTITY.findall(planned.span)
-    return len(given) >= 2 and not rules.has_search_cue(reading.prompt)
+    """A lookup, in a request with no sign that anything changes, of a phrase that gives two
+    or more numbers ("长12厘米，宽5厘米…它的周长"), or that asks how many of something the
+    request counts in numbers itself ("how many miles are left: the trip is 350 miles and
+    we've driven 125"): the answer is computed, not found."""
+    if rules.has_search_cue(reading.prompt):
+        return False
+    if len(_QUANTITY.findall(planned.span)) >= 2:
+        return True
+    counted = _HOW_MANY.search(planned.span)
+    if counted is None:
+        return False
+    prompt = read_numbers(reading.prompt).text
+    noun = re.escape(counted["noun"] or counted["zh"])
+    return len(_QUANTITY.findall(prompt)) >= 2 and bool(re.search(rf"\d\s*{noun}", prompt, re.I))
+
+
+_HOW_MANY = re.compile(
+    r"\bhow\s+(?:many|much)\s+(?P<noun>[a-z]{3,}?)s?\b"
+    r"|(?:多少|几)(?:个|只|块|张|本|辆|位|名)?(?P<zh>[\u4e00-\u9fff]{1,2})",
+    re.IGNORECASE,
+)
 
 
 # A quantity written in digits: not an ordinal (第98届, 3rd), an edition or a year.
@@ -240,6 +229,27 @@ def _widened(reading: RequestReading, planned: ProposedGap, tracer: Tracer) -> P
         return planned
     tracer.decision(STEP, f"{planned.route} gap {planned.span!r} asks {span!r}", by="rules")
     return replace(planned, span=span)
+
+
+def _only_a_given_number(span: str) -> bool:
+    """A phrase with at most one number and nothing that asks or operates on it: "10 cm",
+    "3 cm edges", "3 tables and a playground" (the model had added the playground: 4)."""
+    text = read_numbers(span).text
+    if len(_NUMBER.findall(text)) > 1:
+        return False
+    return not (
+        _QUESTION_LIKE.search(span) or _OPERATES.search(text) or rules.names_a_measure(span)
+    )
+
+
+_OPERATES = re.compile(
+    r"\b(?:half|halve|double|twice|triple|thrice|quarter|third|squared?|cubed?|root|percent"
+    r"|dozens?|total|sum|average|mean|product|difference|quotient|ratio|plus|minus|times"
+    r"|divided|multiplied|per|each|age|old|years?|until|since|left|remain\w*|more|less|fewer"
+    r"|rate|speed|tip|tax|discount|off|change|convert\w*|in\s+(?:a|an|one)\b)\b"
+    r"|[%+\-*/×÷^=]|一半|两倍|倍|平方|立方|总|平均|结果|答案|等于|加|减|乘|除|岁|年龄|剩|还有|折|换算",
+    re.IGNORECASE,
+)
 
 
 def _bare_number(expression: str) -> bool:
@@ -264,6 +274,8 @@ def _rejection(reading: RequestReading, planned: ProposedGap, capable: bool) -> 
         return "its span is not in the request"
     if planned.route == "reason" and planned.expression and _bare_number(planned.expression):
         return "the request gives the number; there is nothing to compute"
+    if planned.route == "reason" and _only_a_given_number(span):
+        return "it only gives a number (one, with nothing asked of it): there is nothing to compute"
     if planned.route == "reason" and any(
         overlaps((found.start(), found.end()), p) for p in rules.protected_ranges(reading.prompt)
     ):

@@ -13,10 +13,11 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, create_model
 
 from imagent.agent import rules
-from imagent.agent.planning.copied import uncopied
+from imagent.agent.planning.copied import copied_program, uncopied
 from imagent.agent.planning.gaps import ProposedGap
 from imagent.agent.planning.model_reading import ModelReading
 from imagent.agent.planning.reading import RequestReading
+from imagent.agent.programs import write_program
 from imagent.agent.structured import complete_structured
 from imagent.agent.trace import Tracer
 from imagent.backends.llm.base import LLM, text_of
@@ -58,11 +59,18 @@ def beats_model(count: int) -> type[BaseModel]:
 
 async def small_plan(reading: RequestReading, llm: LLM, tracer: Tracer) -> ModelReading:
     request = reading.prompt
-    gaps = await complete_structured(
-        llm, load_prompt("plan").messages(request=request), GapsOutput, tracer=tracer, step=STEP
-    )
+    messages = load_prompt("plan").messages(request=request)
+    gaps = await complete_structured(llm, messages, GapsOutput, tracer=tracer, step=STEP)
+    instructions = text_of(messages[0]["content"])
     model = ModelReading(
-        gaps=[ProposedGap(span=g.span, route=g.route, expression=g.expression) for g in gaps.gaps]
+        gaps=[
+            ProposedGap(
+                span=g.span,
+                route=g.route,
+                expression=await _own_program(g, request, instructions, llm, tracer),
+            )
+            for g in gaps.gaps
+        ]
     )
     try:
         await _picture(reading, llm, tracer, model)
@@ -98,6 +106,22 @@ async def _picture(reading: RequestReading, llm: LLM, tracer: Tracer, model: Mod
     instructions = text_of(messages[0]["content"]).lower().split("examples:")[0]
     model.items = _own(picture.items, instructions, request, tracer)
     model.details = _own(picture.details, instructions, request, tracer)
+
+
+async def _own_program(
+    gap: PlannedGap, request: str, instructions: str, llm: LLM, tracer: Tracer
+) -> str:
+    """The gap's program; one copied from the prompt's examples for another phrase is
+    written again by the reason prompt, for the phrase itself (one call, only then)."""
+    if not gap.expression or not copied_program(gap.expression, gap.span, instructions):
+        return gap.expression
+    tracer.decision(
+        STEP,
+        f"the program {gap.expression!r} for {gap.span!r} is copied from the prompt's"
+        " examples; asking for one for the phrase itself",
+        by="rules",
+    )
+    return await write_program(llm, request, gap.span, tracer, STEP)
 
 
 def _looked_up(reading: RequestReading, model: ModelReading) -> str:

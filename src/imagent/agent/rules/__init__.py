@@ -13,7 +13,7 @@ from imagent.agent.rules.cues import (
     memory_spans,
     search_spans,
 )
-from imagent.agent.rules.measures import measure_spans
+from imagent.agent.rules.measures import measure_spans, names_a_measure
 from imagent.agent.rules.panels import ImageCount, image_count
 from imagent.agent.rules.spans import (
     CUE,
@@ -54,6 +54,7 @@ __all__ = [
     "knowledge_spans",
     "measure_spans",
     "memory_spans",
+    "names_a_measure",
     "names_a_value",
     "protected_ranges",
     "quoted_text",

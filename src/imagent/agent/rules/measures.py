@@ -28,6 +28,13 @@ _MEASURE_EN = re.compile(
     rf"\b(?:{_ASK_EN})\s+(?:in\s+|on\s+|out\s+)?(?P<span>(?:the|its|their)\s+(?:{_QUANTITY_EN}))\b",
     re.IGNORECASE,
 )
+# "…, its area written underneath": the measure first, then how it is shown.
+_MEASURE_SHOWN_EN = re.compile(
+    rf"\b(?P<span>(?:the|its|their)\s+(?:{_QUANTITY_EN}))\s+(?:is\s+|are\s+)?"
+    r"(?:written|shown|labell?ed|marked|printed|displayed|noted|given|underneath|beneath|below"
+    r"|above|beside|next\s+to|inside|in\s+the\s+(?:middle|centre|center|corner))\b",
+    re.IGNORECASE,
+)
 _MEASURE_ZH = re.compile(
     rf"(?:标出|写出|写上|标上|标注|注明|算出|求出|显示|写明|并标出|求)\s*(?P<span>(?:它的|其|这个\S{{0,3}}的)?"
     rf"(?:{_QUANTITY_ZH}))"
@@ -52,5 +59,11 @@ def measure_spans(prompt: str) -> list[str]:
     if not _FIGURE.search(prompt) or not _GIVEN.search(read_numbers(prompt).text):
         return []
     spans = [m["span"] for m in _MEASURE_EN.finditer(prompt)]
+    spans += [m["span"] for m in _MEASURE_SHOWN_EN.finditer(prompt)]
     spans += [m["span"] or m["asked"] for m in _MEASURE_ZH.finditer(prompt)]
     return list(dict.fromkeys(s.strip() for s in spans))
+
+
+def names_a_measure(span: str) -> bool:
+    """Whether a phrase names a measure ("its circumference", "周长"), figure or not."""
+    return bool(re.search(rf"\b(?:{_QUANTITY_EN})\b|{_QUANTITY_ZH}", span, re.IGNORECASE))
