@@ -867,3 +867,14 @@ async def test_a_value_computed_from_prices_is_shown_as_a_price(
     llm = planner([{"span": span, "route": "reason", "expression": expression}])
     result = await agent(settings, llm).plan(prompt)
     assert [g.resolution for g in result.gaps if g.route is GapRoute.REASON] == [shown]
+
+
+async def test_a_side_length_is_not_an_area(settings: Settings) -> None:
+    """The model computed "7 m on each side" as 7*7 next to the perimeter asked for."""
+    llm = planner(
+        [{"span": "7 m on each side", "route": "reason", "expression": "7*7"}], expression="4*7"
+    )
+    result = await agent(settings, llm).plan(
+        "Draw a square garden plot 7 m on each side and mark the perimeter"
+    )
+    assert [(g.span, g.resolution) for g in result.gaps] == [("the perimeter", "28 m")]

@@ -81,3 +81,9 @@ def test_a_value_computed_from_prices_is_a_price(
     expression: str, request_text: str, unit: str
 ) -> None:
     assert unit_of(expression, request_text) == unit
+
+
+def test_a_measure_is_written_to_two_decimals_unless_it_is_small() -> None:
+    assert with_unit(78.5398, "cm²") == "78.54 cm²"
+    assert with_unit(0.0125, "m") == "0.0125 m"
+    assert with_unit(78.5398, "") == "78.5398"  # a plain number keeps what it had

@@ -146,9 +146,10 @@ def with_unit(value: float | int, unit: str) -> str:
     """The value as people write it with its unit: '34 cm', '34厘米', '$9.00', '18元'."""
     if unit in _PREFIXES:
         return format_number(value, money=True).replace("$", unit, 1)
-    number = format_number(value)
     if not unit:
-        return number
+        return format_number(value)
+    # A measure is written to two decimals (78.54 cm², not 78.5398 cm²) unless it is small.
+    number = format_number(round(value, 2) if abs(value) >= 1 else value)
     return f"{number}{unit}" if re.match(r"[\u4e00-\u9fff]", unit) else f"{number} {unit}"
 
 
