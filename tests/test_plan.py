@@ -878,3 +878,18 @@ async def test_a_side_length_is_not_an_area(settings: Settings) -> None:
         "Draw a square garden plot 7 m on each side and mark the perimeter"
     )
     assert [(g.span, g.resolution) for g in result.gaps] == [("the perimeter", "28 m")]
+
+
+@pytest.mark.parametrize(
+    ("prompt", "span", "expression"),
+    [
+        ("a cake with how old my dad is, born in 1961", "born in 1961", "current_year - 1961"),
+        ("a postcard from 3 years ago", "3 years ago", "current_year - 3"),
+    ],
+)
+async def test_one_number_with_a_date_word_may_still_be_a_computation(
+    prompt: str, span: str, expression: str
+) -> None:
+    llm = planner([{"span": span, "route": "reason", "expression": expression}])
+    plan, t = await plan_with(prompt, llm)
+    assert not any("it only gives a number" in str(e) for e in t.events)
