@@ -893,3 +893,4 @@ async def test_one_number_with_a_date_word_may_still_be_a_computation(
     llm = planner([{"span": span, "route": "reason", "expression": expression}])
     plan, t = await plan_with(prompt, llm)
     assert not any("it only gives a number" in str(e) for e in t.events)
+    assert [g.route for g in plan.gaps] == [GapRoute.REASON]
