@@ -65,3 +65,12 @@ def test_what_a_model_s_json_left_on_a_program_is_dropped(written: str, value: f
 def test_unbalanced_opening_parentheses_are_still_an_error() -> None:
     with pytest.raises(ExpressionError):
         evaluate("sqrt((6**2 + 8**2)")
+
+
+def test_a_chinese_thousand_after_digits_multiplies_and_kilo_units_stay_units() -> None:
+    from imagent.agent.numbers import read_numbers
+
+    assert read_numbers("5千元").text == "5000元"
+    assert read_numbers("1.5万人").text == "15000人"
+    assert read_numbers("每块砖重5千克").text == "每块砖重5千克"  # kilograms, not 51000 grams
+    assert read_numbers("3千米").text == "3千米"

@@ -149,3 +149,37 @@ def test_a_model_detail_about_the_hands_gives_way_to_the_time() -> None:
         "a red frame",
     ]
     assert any("the hands follow from the time" in str(e) for e in t.events)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "hands"),
+    [
+        ("画一个钟，21:15", ["时针在9和10之间", "分针指向3"]),  # 24-hour times, modulo 12
+        (
+            "a station clock at 15:30",
+            ["hour hand halfway between 3 and 4", "minute hand pointing at 6"],
+        ),
+    ],
+)
+def test_a_24_hour_time_is_read_on_a_12_hour_face(prompt: str, hands: list[str]) -> None:
+    assert with_structure(prompt, [], tracer()) == hands
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "a tea party at 4 o'clock with 3 friends",  # the clock of "o'clock" is not a clock
+        "a man watches the sunset at 7:30",  # the verb, not a watch
+    ],
+)
+def test_a_time_without_a_clock_face_places_no_hands(prompt: str) -> None:
+    assert with_structure(prompt, ["a couple holding hands"], tracer()) == [
+        "a couple holding hands"
+    ]
+
+
+def test_people_s_hands_are_not_a_clock_s() -> None:
+    details = with_structure(
+        "a grandfather clock at 11:55", ["a child with raised hands"], tracer()
+    )
+    assert "a child with raised hands" in details

@@ -894,3 +894,79 @@ async def test_one_number_with_a_date_word_may_still_be_a_computation(
     plan, t = await plan_with(prompt, llm)
     assert not any("it only gives a number" in str(e) for e in t.events)
     assert [g.route for g in plan.gaps] == [GapRoute.REASON]
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "a cozy living room with 2 sofas and the area rug",
+        "a basketball court with 10 players, and the area under the hoop",
+    ],
+)
+async def test_furniture_and_places_named_like_measures_are_not_computed(prompt: str) -> None:
+    plan, _ = await plan_with(prompt)
+    assert [g for g in plan.gaps if g.route is GapRoute.REASON] == []
+
+
+async def test_labels_the_request_names_are_drawn() -> None:
+    """Labels whose words are all in the request ("France, Germany and Spain labelled") are
+    exactly what was asked for."""
+    llm = planner(items=["France", "Germany", "Spain"])
+    plan, _ = await plan_with("a map of Europe with France, Germany and Spain labelled", llm)
+    assert [b.text for b in plan.text if b.role == "label"] == ["France", "Germany", "Spain"]
+
+
+async def test_details_unrelated_to_a_computed_measure_stay(settings: Settings) -> None:
+    """They share only "the" with "the hypotenuse"; only a detail about the measure goes."""
+    llm = planner(
+        details=["a ruler with 30 tick marks along the bottom edge", "the hypotenuse is 12"],
+        expression="sqrt(6**2 + 8**2)",
+    )
+    result = await agent(settings, llm).plan(
+        "right triangle with legs 6 and 8 — label the hypotenuse"
+    )
+    assert result.plan is not None
+    assert result.plan.details == ["a ruler with 30 tick marks along the bottom edge"]
+
+
+@pytest.mark.parametrize(
+    ("span", "expression"),
+    [("5 feet in cm", "5*30.48"), ("10 factorial", "factorial(10)"), ("一年的小时数", "365*24")],
+)
+async def test_one_number_with_an_operation_named_is_computed(span: str, expression: str) -> None:
+    llm = planner([{"span": span, "route": "reason", "expression": expression}])
+    plan, _ = await plan_with(f"a poster showing {span}", llm)
+    assert [g.span for g in plan.gaps if g.route is GapRoute.REASON] == [span]
+
+
+@pytest.mark.parametrize(
+    ("prompt", "items"),
+    [
+        ("the flag of Colombia", ["red", "yellow", "blue"]),  # a flag's own colours
+        ("a world map poster", ["Africa", "Asia", "Europe"]),  # a world map has continents
+    ],
+)
+async def test_a_group_the_request_implies_is_kept(prompt: str, items: list[str]) -> None:
+    plan, _ = await plan_with(prompt, planner(items=items))
+    assert plan.items == items
+
+
+async def test_a_failed_program_rewrite_leaves_the_gap_to_the_reason_step(
+    settings: Settings,
+) -> None:
+    """The model copied the example's program; asked again it gave no JSON at all: the gap
+    stays, without a program, and the reason step asks once more."""
+    calls = {"reason": 0}
+
+    def answer(messages, schema):  # type: ignore[no-untyped-def]
+        fields = set((schema or {}).get("properties", {}))
+        if "gaps" in fields:
+            return {"gaps": [{"span": "一年有多少个小时", "route": "reason", "expression": "7*24"}]}
+        if "items" in fields:
+            return {"items": [], "details": []}
+        calls["reason"] += 1
+        return "not json" if calls["reason"] == 1 else {"expression": "365*24"}
+
+    result = await agent(settings, FakeLLM(function=answer)).plan("画一张海报：一年有多少个小时")
+    assert [g.resolution for g in result.gaps] == ["8760"]
+    assert calls["reason"] == 2  # the failed rewrite, then the reason step's own call

@@ -40,6 +40,12 @@ def test_the_unit_follows_the_request_s_measures(
         ("150 / 60", "150 km at 60 km an hour"),  # km / km: no unit
         ("6 * 7", "a banner with 6 times 7"),  # no units given at all
         ("3 + 3", "3 m of rope and 3 ft of string"),  # one number, two units: ambiguous
+        ("5 * 1000", "how many grams in 5 kilograms"),  # a conversion: not "5000 kg"
+        ("2 * 1000", "2千米等于多少米"),
+        ("240 / 3", "240 km in 3 hours: the average speed"),  # km per hour: not "80 km"
+        ("100 / 4", "a 100 m race run in 4 seconds"),
+        ("3 * 3", "3 boxes weighing 3 kg each"),  # 3 is a count and a weight: not "9 kg²"
+        ("2 * 2", "2 ropes, each 2 m long"),
         ("12**4", "a 12 cm square to the fourth power"),  # cm⁴ is not written
     ],
 )
@@ -72,7 +78,8 @@ def test_with_unit_writes_the_value_as_people_do() -> None:
         ("3 * 6", "超市价签：苹果每斤6元，买3斤一共多少钱", "元"),
         ("2*12 + 3", "2 pizzas for 12 dollars each and a soda for 3 dollars", "$"),
         ("1200 * 1.1", "a £1,200 laptop plus 10% tax", "£"),
-        ("18 * 2", "¥18 each, two of them", "元"),
+        ("18 * 2", "¥18 each, two of them", "¥"),  # yen or yuan: the sign as written
+        ("5 * 8", "每块砖重5千克，8块砖一共多少千克", "千克"),  # 块 counts bricks, not money
         ("60 / 12", "$60 shared by 12 friends", "$"),
         ("60 / 12", "$60 for 12 m of fabric", ""),  # dollars per metre: not written
     ],

@@ -26,6 +26,7 @@ _ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
               "六": 6, "七": 7, "八": 8, "九": 9}  # fmt: skip
 _ZH_SCALES = {"十": 10, "百": 100, "千": 1000, "万": 10_000}
 _ZH = re.compile(r"[零〇一二两三四五六七八九十百千万]+")
+_SI_AFTER_KILO = {"克", "米", "瓦", "帕", "卡", "焦", "赫", "伏"}  # 千克 kg, 千米 km, 千瓦 kW …
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,16 @@ def read_numbers(text: str) -> Reading:
         if value is not None and not _is_pronoun_one(text, match):
             spans.append((match.start(), match.end(), str(value)))
     for match in _ZH.finditer(text):
+        after_digits = re.search(r"\d+(?:\.\d+)?$", text[: match.start()])
+        if after_digits and match.group(0) in _ZH_SCALES:
+            # "5千克", "3千米": a unit (kilogram, kilometre), not a thousand; "5千" and
+            # "1.5万" are 5000 and 15000, not "51000" and "1.510000".
+            if text[match.end() : match.end() + 1] in _SI_AFTER_KILO:
+                continue
+            number = float(after_digits.group(0)) * _ZH_SCALES[match.group(0)]
+            shown = str(int(number)) if number.is_integer() else str(number)
+            spans.append((after_digits.start(), match.end(), shown))
+            continue
         value = chinese_value(match.group(0))
         if value is not None and not _is_chinese_word(text, match):
             spans.append((match.start(), match.end(), str(value)))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from imagent.agent.evaluate import format_number
@@ -37,7 +38,8 @@ def _add(unit: _Unit, *names: str) -> None:
         _UNITS[name.lower()] = unit
 
 
-_NOT_READ = {"in", "码"}  # "2 in 3 people", "42码的鞋" (a shoe size): never read as units
+# "2 in 3 people", "42码的鞋" (a shoe size), "h"/"min"/"sec" symbols: never read as units.
+_NOT_READ = {"in", "码", "h", "min", "sec"}
 
 
 _add(_Unit("mm", "毫米", "length"), "millimetre", "millimetres", "millimeter", "millimeters")
@@ -56,11 +58,17 @@ _add(_Unit("lb", "磅", "mass"), "lbs")  # not "pounds": money as often as weigh
 _add(_Unit("$", "$", "money"), "dollars", "dollar", "bucks", "usd")
 _add(_Unit("€", "€", "money"), "euros", "euro", "eur")
 _add(_Unit("£", "£", "money"), "gbp")
-_add(_Unit("元", "元", "money"), "¥", "块", "块钱", "rmb")
+_add(_Unit("¥", "¥", "money"), "yen", "jpy")
+_add(_Unit("元", "元", "money"), "块钱", "rmb")  # not 块 alone: "8块砖" counts bricks
+# Time: never written after a value here, but it keeps "240 km in 3 hours" from reading as
+# "80 km" (km per hour is not a unit this module writes).
+_add(_Unit("h", "小时", "time"), "hour", "hours", "hr", "hrs")
+_add(_Unit("min", "分钟", "time"), "minute", "minutes", "mins")
+_add(_Unit("sec", "秒", "time"), "second", "seconds", "secs")
 _add(_Unit("ml", "毫升", "volume"), "millilitre", "millilitres", "milliliter", "milliliters")
 _add(_Unit("L", "升", "volume"), "litre", "litres", "liter", "liters")
 
-_PREFIXES = ("$", "€", "£", "¥")
+_PREFIXES = ("$", "€", "£", "¥")  # written before the number
 _LATIN = sorted((n for n in _UNITS if n.isascii() and n not in _PREFIXES), key=len, reverse=True)
 _CJK = sorted((n for n in _UNITS if not n.isascii() and n not in _PREFIXES), key=len, reverse=True)
 _NUMBER = r"(?<![A-Za-z\d.])(?P<n>\d+(?:\.\d+)?)"
@@ -95,7 +103,8 @@ def measures(text: str) -> dict[float, Dimension]:
     different units is left out: which one the expression means cannot be told."""
     found: dict[float, Dimension] = {}
     clashes: set[float] = set()
-    for match in _MEASURE.finditer(read_numbers(text).text):
+    read = read_numbers(text).text
+    for match in _MEASURE.finditer(read):
         number = float((match["n"] or match["cn"] or match["pn"]).replace(",", ""))
         unit = _UNITS[(match["latin"] or match["cjk"] or match["prefix"]).lower()]
         power = _power(match)
@@ -103,7 +112,25 @@ def measures(text: str) -> dict[float, Dimension]:
         if found.get(number, dimension) != dimension:
             clashes.add(number)
         found[number] = dimension
+    # A number also given without a unit ("3 boxes weighing 3 kg each"): which one the
+    # expression means cannot be told either.
+    plain = Counter(float(n.replace(",", "")) for n in _ANY_NUMBER.findall(read))
+    given = Counter(
+        float((m["n"] or m["cn"] or m["pn"]).replace(",", "")) for m in _MEASURE.finditer(read)
+    )
+    clashes |= {n for n in found if plain[n] > given[n]}
     return {n: d for n, d in found.items() if n not in clashes}
+
+
+_ANY_NUMBER = re.compile(r"(?<![\d.,])\d+(?:,\d{3})*(?:\.\d+)?")
+
+
+def _other_units(text: str, unit: _Unit) -> bool:
+    """Whether `text` names another unit of `unit`'s family ("how many grams in 5
+    kilograms"): then the value is a conversion, whose unit this module does not tell."""
+    named = {w.lower() for w in re.findall(r"[A-Za-z]+", text) if w.lower() in _UNITS}
+    named |= set(re.findall("|".join(_CJK), text))  # longest first: 厘米 is not 米
+    return any(_UNITS[n].family == unit.family and _UNITS[n] != unit for n in named)
 
 
 def _power(match: re.Match[str]) -> int:
@@ -131,8 +158,12 @@ def unit_of(expression: str, text: str) -> str:
     power = dimension.power
     if power not in (1, 2, 3):
         return ""
+    if _other_units(text, dimension.unit):
+        return ""
     if dimension.unit.family == "money":
         return dimension.unit.symbol if power == 1 else ""
+    if dimension.unit.family == "time":
+        return ""
     return _written(dimension.unit, int(power), chinese=bool(re.search(r"[\u4e00-\u9fff]", text)))
 
 

@@ -52,10 +52,17 @@ def text_blocks(
     texts.sort(key=lambda t: _position(reading.prompt, t))
     blocks = [TextBlock(text=t, role="headline" if i == 0 else "body") for i, t in enumerate(texts)]
     if model.items and _LABELS.search(reading.prompt):
-        items = new_facts(reading, model.items)
-        labels = [item for item in items if not _covered(item, texts)]
+        # Labels the request names ("France, Germany and Spain labelled") are labels; a
+        # phrase of the request said again ("a cube with 3 cm edges") is not.
+        items = list(dict.fromkeys(i.strip() for i in model.items if i.strip()))
+        labels = [i for i in items if not _covered(i, texts) and not _restates(i, reading.prompt)]
         blocks += [TextBlock(text=item, role="label") for item in labels]
     return blocks
+
+
+def _restates(fact: str, prompt: str) -> bool:
+    """A phrase of three or more words that the request says as it is."""
+    return len(fact.split()) >= 3 and fact.lower() in prompt.lower()
 
 
 def _position(prompt: str, text: str) -> int:
@@ -120,7 +127,7 @@ def new_facts(reading: RequestReading, facts: list[str]) -> list[str]:
             continue
         if words and len(words - request) == 0 and not re.search(r"\d", fact):
             continue
-        if len(fact.split()) >= 3 and fact.lower() in reading.prompt.lower():
+        if _restates(fact, reading.prompt):
             continue  # the request's own phrase ("a cube with 3 cm edges") said again
         kept.append(fact)
     return kept
@@ -191,7 +198,17 @@ def _computed(gap: Gap) -> bool:
 def _same_quantity(fact: str, gap: Gap) -> bool:
     """Whether `fact` speaks of what `gap` computed: it shares a word with the gap's phrase
     ("周长", "total", "hypotenuse") that is not the value's unit."""
-    return bool((_words(fact) & _words(gap.span)) - _words(gap.resolution or ""))
+    shared = (_words(fact) & _words(gap.span)) - _words(gap.resolution or "") - _PLAIN_WORDS
+    return bool(shared)
+
+
+# Words any two English phrases share ("the hypotenuse" and "along the bottom edge").
+_PLAIN_WORDS = {
+    "the", "and", "with", "for", "its", "their", "his", "her", "this", "that", "these",
+    "those", "from", "into", "onto", "what", "how", "many", "much", "all", "each", "every",
+    "label", "labelled", "labeled", "show", "showing", "shown", "write", "written", "mark",
+    "marked", "draw", "drawn", "add", "print", "printed", "display", "displayed",
+}  # fmt: skip
 
 
 _NAMES = re.compile(r"\b[A-Z][\w’'-]*[\w](?:\s+(?:of\s+|the\s+|de\s+)?[A-Z][\w’'-]*[\w])+")

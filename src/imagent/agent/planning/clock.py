@@ -15,15 +15,20 @@ from dataclasses import dataclass
 from imagent.agent.numbers import read_numbers
 from imagent.agent.rules.spans import has_cjk
 
+# A clock face as a thing drawn: not the "clock" of "4 o'clock", not the verb "watches".
 _FACE = re.compile(
-    r"\b(?:clocks?|watch(?:es|face)?|wristwatch|clock\s*face|clock\s*tower|timepiece)\b"
+    r"(?<!o['’])(?<!o['’]\s)\bclocks?\b|\bclock\s*(?:face|tower)\b|\bwristwatch(?:es)?\b"
+    r"|\btimepiece\b|\bwatch\s*face\b|\b(?:a|an|the|my|his|her|their|our|this|that|pocket"
+    r"|wrist|smart|gold|golden|silver|vintage|old|antique|dive|diver's)\s+watch(?:es)?\b"
     r"|钟|表盘|手表|腕表|怀表",
     re.IGNORECASE,
 )
 _NO_HANDS = re.compile(r"\bdigital\b|\bLED\b|\bLCD\b|数字|电子", re.IGNORECASE)
-_HANDS = re.compile(r"\b(?:hour|minute|clock)\s+hands?\b|\bhands?\b|时针|分针|指针", re.IGNORECASE)
+_HANDS = re.compile(
+    r"\b(?:hour|minute|second|clock|watch)\s+hands?\b|时针|分针|指针", re.IGNORECASE
+)
 
-_H = r"(?P<h>1[0-2]|0?[1-9])"
+_H = r"(?<!\d)(?P<h>[01]?\d|2[0-3])"  # 0-23: a 24-hour time is read modulo 12
 # After an hour given as "N past/to H", nothing that makes H a count ("5 to 10 people").
 _SAID_AS_A_TIME = r"(?=\s*(?:o['’]?\s*clock|[ap]\.?m\b|in\s+the|at\s+night|[,.;:!?)]|$))"
 _EN_TIMES = (

@@ -54,14 +54,14 @@ COLOUR_LISTS = (
 )
 GROUPS = (
     Group(
-        _words(r"continents?|大洲|七大洲|各大洲"),
+        _words(r"continents?|world|globe|earth|大洲|七大洲|各大洲|世界|全球|地球"),
         _words(
             r"\b(?:africa|antarctica|asia|australia|oceania|europe|(?:north|south)\s+america)\b"
             r"|\bcontinents?\b|非洲|南极洲|亚洲|大洋洲|欧洲|美洲|大洲"
         ),
     ),
     Group(
-        _words(r"planets?|solar\s+system|行星|太阳系"),
+        _words(r"planets?|solar\s+system|space|cosmos|universe|行星|太阳系|宇宙|太空"),
         _words(
             r"\b(?:mercury|venus|earth|mars|jupiter|saturn|uranus|neptune|planets?)\b"
             r"|水星|金星|地球|火星|木星|土星|天王星|海王星|行星"
@@ -96,13 +96,27 @@ def uncopied(answers: list[str], request: str) -> tuple[list[str], list[str]]:
         if len(hits) >= 2 or any(group.name.search(answers[i]) for i in hits):
             dropped.update(hits)
         dropped.update(i for i in hits if len(group.members.findall(answers[i])) >= 2)
+    if _COLOURS_OF_THEIR_OWN.search(request):
+        return _split(answers, dropped)
     every = {c for listed in COLOUR_LISTS for colours in listed.colours for c in colours}
     bare = {a.strip().lower(): i for i, a in enumerate(answers) if a.strip().lower() in every}
     for listed in COLOUR_LISTS:
         if not listed.name.search(request) and set(bare) in listed.colours:
             dropped.update(bare.values())
+    return _split(answers, dropped)
+
+
+def _split(answers: list[str], dropped: set[int]) -> tuple[list[str], list[str]]:
     kept = [a for i, a in enumerate(answers) if i not in dropped]
     return kept, [a for i, a in enumerate(answers) if i in dropped]
+
+
+# Things with colours of their own, which a list of colours may rightly name (Colombia's
+# flag is yellow, blue and red; so is a superhero's costume).
+_COLOURS_OF_THEIR_OWN = _words(
+    r"\bflags?\b|\blogos?\b|\bcostumes?\b|\buniforms?\b|\bjersey|\bkits?\b|superhero"
+    r"|\bcrest|coat\s+of\s+arms|\bemblem|国旗|旗|标志|队服|徽"
+)
 
 
 _EXAMPLE = re.compile(r"^(?P<request>\".*?\")\s*->\s*(?P<answer>\{.*\})\s*$", re.MULTILINE)

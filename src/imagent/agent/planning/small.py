@@ -21,7 +21,7 @@ from imagent.agent.programs import write_program
 from imagent.agent.structured import complete_structured
 from imagent.agent.trace import Tracer
 from imagent.backends.llm.base import LLM, text_of
-from imagent.core.errors import BudgetExceededError
+from imagent.core.errors import BudgetExceededError, ImagentError
 from imagent.prompts import load_prompt
 
 STEP = "plan"
@@ -121,7 +121,11 @@ async def _own_program(
         " examples; asking for one for the phrase itself",
         by="rules",
     )
-    return await write_program(llm, request, gap.span, tracer, STEP)
+    try:
+        return await write_program(llm, request, gap.span, tracer, STEP)
+    except ImagentError as exc:  # the reason route asks again when the gap is grounded
+        tracer.warning(STEP, f"no program for {gap.span!r}: {exc}")
+        return ""
 
 
 def _looked_up(reading: RequestReading, model: ModelReading) -> str:

@@ -21,11 +21,13 @@ _QUANTITY_EN = (
 _QUANTITY_ZH = r"表面积|周长|面积|体积|容积|斜边|对角线|半径|直径|边长|第三个角|第三条边|第三边"
 _ASK_EN = (
     r"label(?:l?ed|l?ing)?|mark(?:ed|ing)?|writ(?:e|ten|ing)|show(?:s|ing|n)?|display(?:s|ed|ing)?"
-    r"|annotat(?:e|ed|ing)|add(?:ed|ing)?|giv(?:e|en|ing)|print(?:ed)?|state|with|and"
+    r"|annotat(?:e|ed|ing)|add(?:ed|ing)?|giv(?:e|en|ing)|print(?:ed)?|state"
     r"|includ(?:e|ed|ing)|find|work\s+out|calculat(?:e|ed|ing)|comput(?:e|ed|ing)|what\s+is|what's"
 )
+# "label the hypotenuse", "with its circumference" ("with the area rug" is furniture).
 _MEASURE_EN = re.compile(
-    rf"\b(?:{_ASK_EN})\s+(?:in\s+|on\s+|out\s+)?(?P<span>(?:the|its|their)\s+(?:{_QUANTITY_EN}))\b",
+    rf"\b(?:(?:{_ASK_EN})\s+(?:in\s+|on\s+|out\s+)?(?P<span>(?:the|its|their)\s+(?:{_QUANTITY_EN}))"
+    rf"|(?:with|and)\s+(?P<own>(?:its|their)\s+(?:{_QUANTITY_EN})))\b",
     re.IGNORECASE,
 )
 # "…, its area written underneath": the measure first, then how it is shown.
@@ -58,7 +60,7 @@ def measure_spans(prompt: str) -> list[str]:
     """The phrases of `prompt` that ask for a measure of a figure it gives numbers for."""
     if not _FIGURE.search(prompt) or not _GIVEN.search(read_numbers(prompt).text):
         return []
-    spans = [m["span"] for m in _MEASURE_EN.finditer(prompt)]
+    spans = [m["span"] or m["own"] for m in _MEASURE_EN.finditer(prompt)]
     spans += [m["span"] for m in _MEASURE_SHOWN_EN.finditer(prompt)]
     spans += [m["span"] or m["asked"] for m in _MEASURE_ZH.finditer(prompt)]
     return list(dict.fromkeys(s.strip() for s in spans))

@@ -58,13 +58,16 @@ _OFFER = re.compile(
     re.IGNORECASE,
 )
 _HOUR = r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
-_MINUTES = r"(?:half|(?:a\s+)?quarter|\d{1,2}|five|ten|twenty|twenty-five)"
+_MINUTES = r"(?:half|(?:a\s+)?quarter|five|ten|twenty|twenty-five|\d{1,2}\s+minutes)"
 _ZH_HOUR = r"(?:\d{1,2}|[一二两三四五六七八九十]|十[一二])"
+_ZH_MINUTES = r"(?:\d{1,2}|[一二三四五六七八九十]+)"
+# A time: "7:45 pm", "three o'clock", "quarter to seven", "twenty past eight" (not "ages
+# 3 to 5"), "三点整", "十点十分", "下午3点" (not "可爱一点", not "3点5" of "3.5").
 _TIME = re.compile(
     rf"\b\d{{1,2}}[:.]\d{{2}}\s*(?:am|pm)?\b|\b{_HOUR}\s*(?:am|pm|o['’]?\s*clock)\b"
-    rf"|\b{_MINUTES}\s+(?:minutes\s+)?(?:past|to|till)\s+{_HOUR}\b(?!\s+(?:people|of|years?)\b)"
-    rf"|(?:差(?:一刻|\d{{1,2}}分|[一二三四五六七八九十]+分))?{_ZH_HOUR}点(?:钟|整|半|[一三]刻"
-    rf"|零?(?:\d{{1,2}}|[一二三四五六七八九十]+)分?)?",
+    rf"|\b{_MINUTES}\s+(?:past|to|till)\s+{_HOUR}\b"
+    rf"|(?:差(?:一刻|{_ZH_MINUTES}分))?{_ZH_HOUR}点(?:钟|整|半|[一三]刻|零?{_ZH_MINUTES}分)"
+    rf"|(?:上午|下午|早上|晚上|凌晨|中午|傍晚){_ZH_HOUR}点|差(?:一刻|{_ZH_MINUTES}分){_ZH_HOUR}点",
     re.I,
 )
 
