@@ -16,6 +16,7 @@ from imagent.agent.units import measures, unit_of, with_unit
         ("sqrt(36)", "面积36平方厘米的正方形，标出边长", "厘米"),
         ("2*3.14*5", "半径是五厘米的圆，写出它的周长", "厘米"),  # number words are read
         ("sqrt(6**2 + 8**2)", "a right triangle with legs 6 cm and 8 cm", "cm"),
+        ("sqrt(6**2 + 8**2)}", "a right triangle with legs 6 cm and 8 cm", "cm"),  # as evaluated
         ("12 * 5", "a rectangle 12 cm by 5 cm with its area", "cm²"),
         ("3**3", "a cube with 3 m edges, label the volume", "m³"),
         ("36 / 4", "a 36 cm² tile cut into 4 equal pieces", "cm²"),

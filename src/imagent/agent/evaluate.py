@@ -64,7 +64,7 @@ class ExpressionError(ValueError):
 
 def evaluate(expression: str, *, today: date | None = None) -> float | int:
     """Compute `expression` safely. `current_year`, `pi` and `e` are available as names."""
-    expression = _unwrapped(expression.replace("×", "*").replace("÷", "/").replace("^", "**"))
+    expression = normalized(expression)
     if not expression or len(expression) > MAX_EXPRESSION_CHARS:
         raise ExpressionError(f"expression is empty or over {MAX_EXPRESSION_CHARS} characters")
     try:
@@ -85,11 +85,13 @@ def evaluate(expression: str, *, today: date | None = None) -> float | int:
     return value
 
 
-def _unwrapped(expression: str) -> str:
-    """`expression` without what a model's JSON left on it: a closing brace or bracket
-    ("sqrt(6**2 + 8**2)}"), a closing parenthesis nothing opened, or a trailing "=". These
-    characters mean nothing in an expression, so dropping them changes no program."""
-    text = expression.strip().rstrip("}]=").strip()
+def normalized(expression: str) -> str:
+    """`expression` as Python writes it (× ÷ ^ as * / **), without what a model's JSON left
+    on it: a closing brace or bracket ("sqrt(6**2 + 8**2)}"), a closing parenthesis nothing
+    opened, or a trailing "=". These characters mean nothing in an expression, so dropping
+    them changes no program."""
+    text = expression.replace("×", "*").replace("÷", "/").replace("^", "**")
+    text = text.strip().rstrip("}]=").strip()
     while text.endswith(")") and text.count(")") > text.count("("):
         text = text[:-1].rstrip()
     return text

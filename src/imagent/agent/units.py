@@ -16,8 +16,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from imagent.agent.evaluate import format_number
+from imagent.agent.evaluate import format_number, normalized
 from imagent.agent.numbers import read_numbers
+from imagent.agent.rules.spans import has_cjk
 
 MAX_POWER = 3
 
@@ -104,21 +105,19 @@ def measures(text: str) -> dict[float, Dimension]:
     found: dict[float, Dimension] = {}
     clashes: set[float] = set()
     read = read_numbers(text).text
+    given: Counter[float] = Counter()
     for match in _MEASURE.finditer(read):
         number = float((match["n"] or match["cn"] or match["pn"]).replace(",", ""))
         unit = _UNITS[(match["latin"] or match["cjk"] or match["prefix"]).lower()]
-        power = _power(match)
-        dimension = Dimension(unit, power)
+        dimension = Dimension(unit, _power(match))
         if found.get(number, dimension) != dimension:
             clashes.add(number)
         found[number] = dimension
+        given[number] += 1
     # A number also given without a unit ("3 boxes weighing 3 kg each"): which one the
     # expression means cannot be told either.
-    plain = Counter(float(n.replace(",", "")) for n in _ANY_NUMBER.findall(read))
-    given = Counter(
-        float((m["n"] or m["cn"] or m["pn"]).replace(",", "")) for m in _MEASURE.finditer(read)
-    )
-    clashes |= {n for n in found if plain[n] > given[n]}
+    everywhere = Counter(float(n.replace(",", "")) for n in _ANY_NUMBER.findall(read))
+    clashes |= {n for n in found if everywhere[n] > given[n]}
     return {n: d for n, d in found.items() if n not in clashes}
 
 
@@ -148,9 +147,8 @@ def unit_of(expression: str, text: str) -> str:
     given = measures(text)
     if not given:
         return ""
-    expression = expression.strip().replace("×", "*").replace("÷", "/").replace("^", "**")
     try:
-        dimension = _dimension(ast.parse(expression, mode="eval").body, given)
+        dimension = _dimension(ast.parse(normalized(expression), mode="eval").body, given)
     except (SyntaxError, _Unknown):
         return ""
     if dimension.plain or dimension.unit is None:
@@ -164,7 +162,7 @@ def unit_of(expression: str, text: str) -> str:
         return dimension.unit.symbol if power == 1 else ""
     if dimension.unit.family == "time":
         return ""
-    return _written(dimension.unit, int(power), chinese=bool(re.search(r"[\u4e00-\u9fff]", text)))
+    return _written(dimension.unit, int(power), chinese=has_cjk(text))
 
 
 def _written(unit: _Unit, power: int, *, chinese: bool) -> str:
@@ -181,7 +179,7 @@ def with_unit(value: float | int, unit: str) -> str:
         return format_number(value)
     # A measure is written to two decimals (78.54 cm², not 78.5398 cm²) unless it is small.
     number = format_number(round(value, 2) if abs(value) >= 1 else value)
-    return f"{number}{unit}" if re.match(r"[\u4e00-\u9fff]", unit) else f"{number} {unit}"
+    return f"{number}{unit}" if has_cjk(unit) else f"{number} {unit}"
 
 
 def _dimension(node: ast.expr, given: dict[float, Dimension]) -> Dimension:

@@ -17,7 +17,8 @@ from imagent.core.types import EvidenceSource, Gap, GapRoute, GapStatus, Planned
 STEP = "plan"
 _SHOWN_BEFORE = re.compile(
     r"(?:showing|shows|displaying|that\s+(?:reads|says|shows)|saying|reading|with\s+the\s+(?:text"
-    r"|words|number|answer)|labell?ed\s+with|label(?:s|l?ing)?|annotat(?:e|ing)|titled|written|writes?|write|with|print|printed"
+    r"|words|number|answer)|labell?ed\s+with|label(?:s|l?ing)?|annotat(?:e|ing)|titled|written"
+    r"|writes?|write|with|print|printed"
     r"|displays?|put|puts|mark(?:ed)?|tell(?:s|ing)?|say|写着|写上|写出|标出|标上|写|显示|标注|插出)"
     r"\s*(?:only\s+|just\s+|out\s+)?$",
     re.IGNORECASE,

@@ -246,10 +246,10 @@ _OPERATES = re.compile(
     r"\b(?:half|halve|double|twice|triple|thrice|quarter|third|squared?|cubed?|root|percent"
     r"|dozens?|total|sum|average|mean|product|difference|quotient|ratio|plus|minus|times"
     r"|divided|multiplied|age|old|years?|until|since|left|remain\w*|more|less|fewer"
-    r"|rate|speed|tip|tax|discount|off|change|convert\w*|in\s+(?:a|an|one)\b|born|birthday"
-    r"|ago|later|after|before|from\s+now|factorial|sqrt|prime|cube|(?:in|into|to)\s+[a-z°]+)\b"
+    r"|rate|speed|tip|tax|discount|off|change|convert\w*|born|birthday|ago|later|after|before"
+    r"|from\s+now|factorial|sqrt|prime|(?:in|into|to)\s+[a-z°]+)\b"
     r"|[%+\-*/×÷^=]|一半|两倍|倍|平方|立方|总|平均|结果|答案|等于|加|减|乘|除|岁|年龄|剩|还有|折|换算"
-    r"|出生|生日|之后|以后|以前|后|前|[\u4e00-\u9fff]数|转换|换成|换算成|等于",
+    r"|出生|生日|之后|以后|以前|后|前|[\u4e00-\u9fff]数|转换|换成",
     re.IGNORECASE,
 )
 
