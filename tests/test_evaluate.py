@@ -74,3 +74,4 @@ def test_a_chinese_thousand_after_digits_multiplies_and_kilo_units_stay_units() 
     assert read_numbers("1.5万人").text == "15000人"
     assert read_numbers("每块砖重5千克").text == "每块砖重5千克"  # kilograms, not 51000 grams
     assert read_numbers("3千米").text == "3千米"
+    assert read_numbers("5百米").text == "500米"  # a hundred metres is not a unit

@@ -970,3 +970,20 @@ async def test_a_failed_program_rewrite_leaves_the_gap_to_the_reason_step(
     result = await agent(settings, FakeLLM(function=answer)).plan("画一张海报：一年有多少个小时")
     assert [g.resolution for g in result.gaps] == ["8760"]
     assert calls["reason"] == 2  # the failed rewrite, then the reason step's own call
+
+
+def test_a_knowledge_answer_is_not_a_computation_its_details_could_contradict() -> None:
+    """A knowledge answer carries its "why" as reasoning evidence, but nothing was computed:
+    a detail about the same mountain with a number of its own stays."""
+    gap = Gap(
+        id="g1",
+        question="What is the tallest mountain in Africa?",
+        route=GapRoute.KNOWLEDGE,
+        span="the tallest mountain in Africa",
+        status=GapStatus.RESOLVED,
+        resolution="Kilimanjaro",
+        evidence=[Evidence(source=EvidenceSource.REASONING, snippet="Kilimanjaro, Tanzania")],
+    )
+    details = ["the mountain rises 5,895 m above the plain"]
+    prompt = "a trail map up the tallest mountain in Africa"
+    assert backed_facts(details, prompt, [gap], tracer()) == details

@@ -98,7 +98,7 @@ def read_numbers(text: str) -> Reading:
         if after_digits and match.group(0) in _ZH_SCALES:
             # "5千克", "3千米": a unit (kilogram, kilometre), not a thousand; "5千" and
             # "1.5万" are 5000 and 15000, not "51000" and "1.510000".
-            if text[match.end() : match.end() + 1] in _SI_AFTER_KILO:
+            if match.group(0) == "千" and text[match.end() : match.end() + 1] in _SI_AFTER_KILO:
                 continue
             number = float(after_digits.group(0)) * _ZH_SCALES[match.group(0)]
             shown = str(int(number)) if number.is_integer() else str(number)

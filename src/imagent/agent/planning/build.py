@@ -191,9 +191,9 @@ def backed_facts(facts: list[str], prompt: str, gaps: list[Gap], tracer: Tracer)
 
 
 def _computed(gap: Gap) -> bool:
-    return gap.status is GapStatus.RESOLVED and any(
-        e.source is EvidenceSource.REASONING for e in gap.evidence
-    )
+    """A value the reason route computed (a knowledge answer's "why" is reasoning evidence
+    too, but nothing was computed: its details are not second answers)."""
+    return gap.route is GapRoute.REASON and gap.status is GapStatus.RESOLVED
 
 
 def _same_quantity(fact: str, gap: Gap) -> bool:
