@@ -8,6 +8,7 @@ import pytest
 from imagent.agent.agent import Agent
 from imagent.agent.planning import make_plan
 from imagent.agent.planning.build import backed_facts
+from imagent.backends.llm.base import text_of
 from imagent.backends.llm.fake import FakeLLM
 from imagent.backends.renderer.fake import FakeRenderer
 from imagent.backends.search.fake import FakeSearch
@@ -987,3 +988,24 @@ def test_a_knowledge_answer_is_not_a_computation_its_details_could_contradict() 
     details = ["the mountain rises 5,895 m above the plain"]
     prompt = "a trail map up the tallest mountain in Africa"
     assert backed_facts(details, prompt, [gap], tracer()) == details
+
+
+async def test_a_chinese_measure_is_asked_in_its_own_words(settings: Settings) -> None:
+    """The reason prompt gets "面积是多少", not "What is 面积是多少?" (which the small model
+    answered with a program that never ended)."""
+    asked: list[str] = []
+
+    def answer(messages, schema):  # type: ignore[no-untyped-def]
+        fields = set((schema or {}).get("properties", {}))
+        if "gaps" in fields:
+            return {"gaps": []}
+        if "items" in fields:
+            return {"items": [], "details": []}
+        asked.append(text_of(messages[1]["content"]))
+        return {"expression": "3.14 * 4 * 4"}
+
+    result = await agent(settings, FakeLLM(function=answer)).plan(
+        "黑板上画一个圆，半径4厘米，旁边写出圆的面积是多少"
+    )
+    assert [g.resolution for g in result.gaps] == ["50.24平方厘米"]
+    assert asked and asked[0].endswith("Question: 面积是多少")

@@ -115,11 +115,14 @@ def _computed(index: int, found: RuleGap) -> Gap:
 
 
 def _gap(index: int, route: GapRoute, span: str, **fields: object) -> Gap:
-    question = (
-        f"What do you mean by {span!r}?"
-        if route in (GapRoute.MEMORY, GapRoute.ASK)
-        else f"What is {span}?"
-    )
+    if route in (GapRoute.MEMORY, GapRoute.ASK):
+        question = f"What do you mean by {span!r}?"
+    elif route is GapRoute.REASON and rules.has_cjk(span):
+        # The phrase itself ("面积是多少", "它的周长"): asked "What is 面积是多少?", the small
+        # model wrote a program that never ended.
+        question = span
+    else:
+        question = f"What is {span}?"
     return Gap(id=f"g{index}", question=question, route=route, span=span, **fields)
 
 
