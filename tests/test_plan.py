@@ -1009,3 +1009,36 @@ async def test_a_chinese_measure_is_asked_in_its_own_words(settings: Settings) -
     )
     assert [g.resolution for g in result.gaps] == ["50.24平方厘米"]
     assert asked and asked[0].endswith("Question: 面积是多少")
+
+
+async def test_a_detail_looping_on_one_clause_is_kept_once() -> None:
+    """The 1.5B model wrote "每个球员的手中拿着一只羽毛球，" again and again until the length limit
+    for a badminton doubles scene; the prompt carried it five times and a cut-off sixth."""
+    loop = "每个球员的手中拿着一只羽毛球"
+    detail = "四个人分站球网两边，" + "，".join([loop] * 4) + "，每个球员的手中拿着一只"
+    plan, _ = await plan_with("画一张四个人打羽毛球双打的场景", planner(details=[detail]))
+    assert plan.details == ["四个人分站球网两边，" + loop]
+
+
+@pytest.mark.parametrize(
+    "detail",
+    [
+        "flag with red, white, red, white, red, white stripes",  # a pattern of single words
+        "the cat sits on the mat, the dog sits on the mat",  # said twice: no loop
+    ],
+)
+async def test_a_detail_that_repeats_on_purpose_is_kept(detail: str) -> None:
+    plan, _ = await plan_with("a poster of a striped flag", planner(details=[detail]))
+    assert plan.details == [detail]
+
+
+async def test_answers_in_chinese_to_an_english_request_are_dropped() -> None:
+    """Asked for "the gas that makes up most of the air we breathe", the model listed
+    氮, 氧, 氩, 二氧化碳 (the picture prompt's last example is Chinese); they reached the
+    prompt. A Chinese request may still get English answers (a formula, a name)."""
+    llm = planner(items=["氮", "氧", "氩"], details=["nitrogen is most of the air"])
+    plan, t = await plan_with("a poster of the air we breathe", llm)
+    assert plan.items == [] and plan.details == ["nitrogen is most of the air"]
+    assert any("Chinese in answer" in e.message for e in t.events if e.kind == "decision")
+    zh, _ = await plan_with("画一个水分子，标出化学式", planner(items=["H2O", "两个氢原子"]))
+    assert zh.items == ["H2O", "两个氢原子"]

@@ -8,6 +8,7 @@ A single picture of a fact to be looked up gets no call 2: it would guess that f
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, create_model
@@ -144,6 +145,37 @@ def _looked_up(reading: RequestReading, model: ModelReading) -> str:
     )
 
 
+_CLAUSE_BREAK = re.compile(r"\s*[，,;；]\s*")
+
+
+def without_repeats(answer: str) -> str:
+    """`answer` without the loop a small model can fall into, one clause again and again
+    until the length limit ("每个球员的手中拿着一只羽毛球，每个球员的手中拿着一只羽毛球，…拿着一只"): a
+    clause of several words said three times or more shows the loop, and then every clause
+    of several words is kept once and a last clause that only starts one (cut off) goes. A pattern of single words ("red, white, red, white") stays."""
+    text = answer.strip()
+    clauses = _CLAUSE_BREAK.split(text)
+    if not any(clauses.count(c) >= 3 and _several_words(c) for c in clauses):
+        return text
+    looping = {c for c in clauses if clauses.count(c) >= 2 and _several_words(c)}
+    breaks = _CLAUSE_BREAK.findall(text)
+    last = clauses[-1]
+    if any(c.startswith(last) and c != last for c in looping):
+        clauses = clauses[:-1]
+    kept: list[str] = []
+    out = ""
+    for at, clause in enumerate(clauses):
+        if clause in looping and clause in kept:
+            continue
+        out += (breaks[at - 1] if kept else "") + clause
+        kept.append(clause)
+    return out
+
+
+def _several_words(clause: str) -> bool:
+    return len(clause.split()) >= 2 or (rules.has_cjk(clause) and len(clause) >= 4)
+
+
 def _own(answers: list[str], instructions: str, request: str, tracer: Tracer) -> list[str]:
     """The model's answers without those it copied from the instructions: their guidance (a
     small model asked about a board game may list "the primary colours" from it) or their
@@ -152,7 +184,16 @@ def _own(answers: list[str], instructions: str, request: str, tracer: Tracer) ->
     def copied(answer: str) -> bool:
         return len(answer.split()) >= 2 and answer.lower() in instructions
 
-    own = [a.strip() for a in answers if a.strip() and not copied(a.strip())]
+    own = [without_repeats(a) for a in answers if a.strip() and not copied(a.strip())]
+    if not rules.has_cjk(request) and any(rules.has_cjk(a) for a in own):
+        foreign = [a for a in own if rules.has_cjk(a)]
+        own = [a for a in own if not rules.has_cjk(a)]
+        tracer.decision(
+            STEP,
+            f"dropped {foreign!r}: Chinese in answer to a request that has none (the prompt"
+            " asks for the request's language; a small model slips into the examples' one)",
+            by="rules",
+        )
     kept, dropped = uncopied(own, request)
     if dropped:
         tracer.decision(
