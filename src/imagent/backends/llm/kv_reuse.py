@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import llama_cpp
-from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
 from imagent.backends.llm.base import Message
+from imagent.backends.llm.loops import LoopStoppingFormatter
 from imagent.backends.llm.prefix_cache import (
     DiskStates,
     RamStates,
@@ -67,12 +67,13 @@ def state_key(llama: llama_cpp.Llama, model_identity: str) -> StateKey:
 
 class ChatTemplate:
     """The model's own chat template, installed as `llama`'s chat handler so that the tokens
-    computed here are exactly those `create_chat_completion` evaluates."""
+    computed here are exactly those `create_chat_completion` evaluates (and an answer that
+    starts looping stops: `loops`)."""
 
     def __init__(self, llama: llama_cpp.Llama, template: str) -> None:
         eos, bos = llama.token_eos(), llama.token_bos()
         self.llama = llama
-        self.formatter = Jinja2ChatFormatter(
+        self.formatter = LoopStoppingFormatter(
             template=template,
             eos_token=llama._model.token_get_text(eos) if eos != -1 else "",
             bos_token=llama._model.token_get_text(bos) if bos != -1 else "",
