@@ -484,3 +484,18 @@ def test_doctor_shows_saved_prompt_heads_and_old_copies(
     console = Console(record=True, width=400)
     doctor.report(console, off)
     assert "off (IMAGENT_LLM_PREFIX_CACHE_MB=0)" in console.export_text()
+
+
+@needs_llama
+async def test_the_launcher_s_warm_up_is_the_model_the_run_uses(fake_llama: Path) -> None:
+    """`imagent plan` starts loading the model before it imports the agent; the run's own
+    `LocalLLM` then finds that model loaded, not a second copy."""
+    import asyncio
+
+    from imagent.backends.llm.local import LocalLLM
+    from imagent.cli.launch import _warm
+
+    await asyncio.to_thread(_warm, f"local/{fake_llama}")
+    assert len(FakeLlama.instances) == 1
+    await LocalLLM(str(fake_llama), Settings()).complete([{"role": "user", "content": "hi"}])
+    assert len(FakeLlama.instances) == 1

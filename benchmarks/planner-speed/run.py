@@ -211,7 +211,7 @@ async def components(model: str, threads: int, request: str) -> dict[str, Any]:
 
 def _plan_process(prompt: str, env: dict[str, str]) -> dict[str, Any]:
     """`imagent plan PROMPT --json` in a new process: wall time and peak memory."""
-    command = [sys.executable, "-c", "from imagent.cli.app import main; main()"]
+    command = [sys.executable, "-c", "from imagent.cli.launch import main; main()"]  # `imagent`
     start = time.perf_counter()
     process = subprocess.Popen(
         [*command, "plan", prompt, "--json"],

@@ -60,8 +60,28 @@ def _log_to_python(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
 _LOG_CALLBACK = llama_cpp.llama_log_callback(_log_to_python)  # kept alive: C holds a pointer
 
 
+class _Unsuppressed:
+    """Stands in for llama-cpp-python's `suppress_stdout_stderr`, which points the whole
+    process's stdout and stderr at /dev/null while a model loads: whatever another thread
+    printed meanwhile was lost (the command line's one-line error for a bad prompt, given
+    while the model loaded in the background; a server's log lines). The log callback
+    above already keeps llama.cpp quiet (tested: nothing reaches the terminal)."""
+
+    def __init__(self, disable: bool = True) -> None:
+        del disable
+
+    def __enter__(self) -> _Unsuppressed:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+
 def _quiet_llama_cpp() -> None:
     llama_cpp.llama_log_set(_LOG_CALLBACK, ctypes.c_void_p(0))
+    for module in (llama_cpp.llama, llama_cpp._internals):
+        if hasattr(module, "suppress_stdout_stderr"):
+            setattr(module, "suppress_stdout_stderr", _Unsuppressed)  # noqa: B010
 
 
 @dataclass(frozen=True)
