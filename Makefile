@@ -29,7 +29,7 @@ bench:  ## the agent's own overhead with zero-latency fakes
 	$(BIN)/python benchmarks/overhead/run.py --out out/bench-overhead
 
 bench-planner:  ## where the embedded planner's seconds go on this machine (a few minutes)
-	$(BIN)/python benchmarks/planner-speed/run.py --out out/planner-speed
+	$(BIN)/python benchmarks/planner-speed/run.py --variant no-early-load:ENTRY=app --out out/planner-speed
 
 demo:  ## the main job, offline, on the embedded defaults
 	$(BIN)/imagent generate "A chalkboard showing the result of 17 x 23, written large"

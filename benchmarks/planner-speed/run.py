@@ -17,6 +17,8 @@ Other work on the machine slows everything: compare numbers only from one quiet 
     python benchmarks/planner-speed/run.py --threads 1,2 --requests 19 --out out/planner-speed
     # the same fresh-process runs under other settings, interleaved request by request:
     python benchmarks/planner-speed/run.py --variant threads1:IMAGENT_LLM_THREADS=1 --out ...
+    # ... or without the launcher's early model load:
+    python benchmarks/planner-speed/run.py --variant no-early-load:ENTRY=app --out ...
 """
 
 from __future__ import annotations
@@ -55,6 +57,9 @@ from imagent.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV_SUITE = ROOT / "benchmarks" / "suites" / "dev.jsonl"
+# ENTRY=app in a --variant runs the command line without its launcher, which starts loading
+# the model before the rest of imagent is imported (the default, as the `imagent` command does).
+ENTRIES = {"launch": "imagent.cli.launch", "app": "imagent.cli.app"}
 PROSE = [{"role": "user", "content": "Describe a lighthouse at dusk in about 100 words."}]
 
 
@@ -211,7 +216,9 @@ async def components(model: str, threads: int, request: str) -> dict[str, Any]:
 
 def _plan_process(prompt: str, env: dict[str, str]) -> dict[str, Any]:
     """`imagent plan PROMPT --json` in a new process: wall time and peak memory."""
-    command = [sys.executable, "-c", "from imagent.cli.launch import main; main()"]  # `imagent`
+    env = dict(env)
+    entry = ENTRIES[env.pop("ENTRY", "launch")]
+    command = [sys.executable, "-c", f"from {entry} import main; main()"]
     start = time.perf_counter()
     process = subprocess.Popen(
         [*command, "plan", prompt, "--json"],
