@@ -24,6 +24,12 @@ from imagent.cli.launch import embedded_model
         (["--profile", "openai", "plan", "x"], None, None),
         (["--profile", "local", "plan", "x"], "openai/gpt-4o-mini", None),  # as the app: the
         # environment's LLM wins over the profile's
+        (["plan", "--json", "--user", "ann", "a red kite"], None, "local/qwen2.5-coder-1.5b"),
+        (["plan", "x", "--llm", "local", "--llm", "none"], None, None),  # the last one wins
+        (["--profile", "local", "--profile", "openai", "plan", "x"], None, None),
+        (["plan", "--", "--llm", "local/foo"], "none", None),  # after --: the prompt itself
+        (["plan", "--help"], None, None),  # ends before any model is needed
+        (["generate", "--llm", "local"], None, None),  # no prompt: an error, at once
         (["memory", "list"], None, None),  # no planning
         (["bench", "run", "suite.jsonl"], None, None),
         ([], None, None),

@@ -137,6 +137,20 @@ def test_corrupt_assembled_file_is_rebuilt(tiny: ModelSpec, tmp_settings: Settin
     assert model_path("tiny", tmp_settings).read_bytes() == b"".join(CHUNKS)
 
 
+def test_an_assembly_that_never_finished_leaves_nothing_behind(
+    tiny: ModelSpec, tmp_settings: Settings
+) -> None:
+    """A process killed mid-copy (Ctrl-C, or a command that ended while the launcher's
+    warm-up assembled the model) left its temp file; the next assembly removes it."""
+    assert tmp_settings.model_dir is not None
+    abandoned = tmp_settings.model_dir / f".{tiny.filename}.k2x9.tmp"
+    abandoned.parent.mkdir(parents=True, exist_ok=True)
+    abandoned.write_bytes(b"half a model")
+    path = model_path("tiny", tmp_settings)
+    assert path.read_bytes() == b"".join(CHUNKS)
+    assert not abandoned.exists() and list(path.parent.glob("*.tmp")) == []
+
+
 def test_parts_of_the_wrong_size_fail_before_hashing(
     tmp_path: Path, tmp_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -31,6 +31,19 @@ def test_a_pattern_said_three_times_or_short_repeats_are_not_loops() -> None:
     assert not loops(list(range(40)))
 
 
+def test_repeated_digits_and_operators_are_not_loops() -> None:
+    """`2 * 2 * 2 * 2 * 2 * 2` and 10000000000000 repeat tokens in real answers (Qwen writes
+    one token per digit); only a stretch with words in it is a loop."""
+    text = {1: "2", 2: " *", 3: " ", 4: "0", 5: " apple", 6: '",', 7: ' "'}
+
+    def says_words(tokens: list[int]) -> bool:
+        return any(c.isalpha() for c in "".join(text[t] for t in tokens))
+
+    assert not loops([1, *[2, 3, 1] * 6], says_words)
+    assert not loops([1, *[4] * 13], says_words)
+    assert loops([7, *[5, 6, 7] * 4], says_words)
+
+
 def test_the_criterion_reads_only_the_answer() -> None:
     """The first call sees the prompt; a prompt ending in repeats does not stop the answer."""
     stop = LoopStop()

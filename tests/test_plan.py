@@ -1016,15 +1016,28 @@ async def test_a_detail_looping_on_one_clause_is_kept_once() -> None:
     for a badminton doubles scene; the prompt carried it five times and a cut-off sixth."""
     loop = "每个球员的手中拿着一只羽毛球"
     detail = "四个人分站球网两边，" + "，".join([loop] * 4) + "，每个球员的手中拿着一只"
-    plan, _ = await plan_with("画一张四个人打羽毛球双打的场景", planner(details=[detail]))
+    plan, t = await plan_with("画一张四个人打羽毛球双打的场景", planner(details=[detail]))
     assert plan.details == ["四个人分站球网两边，" + loop]
+    assert any("looped" in e.message for e in t.events if e.kind == "decision")
+    two = "wet grass everywhere, dripping nets"
+    looping = [f"{two}, {two}, wet grass everywhere"]
+    plan, _ = await plan_with("a football pitch after a storm", planner(details=looping))
+    assert plan.details == [two]
+
+
+async def test_a_thousands_separator_is_not_a_break_between_clauses() -> None:
+    said = "the board shows 1,000"
+    plan, _ = await plan_with("a scoreboard", planner(details=[", ".join([said] * 4)]))
+    assert plan.details == [said]  # not "the board shows 1,000,000,000"
 
 
 @pytest.mark.parametrize(
     "detail",
     [
         "flag with red, white, red, white, red, white stripes",  # a pattern of single words
-        "the cat sits on the mat, the dog sits on the mat",  # said twice: no loop
+        "a red kite, a red kite",  # said twice: no loop
+        "Tom and Jerry, Tom and Jerry, Tom and Jerry, a cheese",  # not at the end
+        "a scoreboard reading 1,000, then 1,000, then 1,000, then",  # thousands, not clauses
     ],
 )
 async def test_a_detail_that_repeats_on_purpose_is_kept(detail: str) -> None:
@@ -1042,3 +1055,5 @@ async def test_answers_in_chinese_to_an_english_request_are_dropped() -> None:
     assert any("Chinese in answer" in e.message for e in t.events if e.kind == "decision")
     zh, _ = await plan_with("画一个水分子，标出化学式", planner(items=["H2O", "两个氢原子"]))
     assert zh.items == ["H2O", "两个氢原子"]
+    asked, _ = await plan_with("the Chinese character for luck on a red envelope", llm)
+    assert asked.items == ["氮", "氧", "氩"]  # the request may want them: kept

@@ -145,31 +145,49 @@ def _looked_up(reading: RequestReading, model: ModelReading) -> str:
     )
 
 
-_CLAUSE_BREAK = re.compile(r"\s*[，,;；]\s*")
+# an English request that may want Chinese or Japanese characters drawn ("the Chinese character
+# for luck", "its name in Japanese")
+_ASKS_FOR_CJK = re.compile(
+    r"\b(?:chinese|japanese|korean|mandarin|cantonese|kanji|hanzi|calligraphy|characters?)\b",
+    re.IGNORECASE,
+)
+# a comma between digits is a thousands separator ("1,000"), not a break between clauses
+_CLAUSE_BREAK = re.compile(r"\s*(?:[，;；]|(?<!\d),|,(?!\d))\s*")
 
 
 def without_repeats(answer: str) -> str:
-    """`answer` without the loop a small model can fall into, one clause again and again
-    until the length limit ("每个球员的手中拿着一只羽毛球，每个球员的手中拿着一只羽毛球，…拿着一只"): a
-    clause of several words said three times or more shows the loop, and then every clause
-    of several words is kept once and a last clause that only starts one (cut off) goes. A pattern of single words ("red, white, red, white") stays."""
+    """`answer` without the loop a small model can fall into at its end: the same clause, or
+    the same two or three, again and again until the length limit ("每个球员拿着一只羽毛球，每个
+    球员拿着一只羽毛球，…，每个球员拿着一只"). When the last clauses say one to three clauses at
+    least three times in a row (two and a half for two), the repeats go, with a last clause
+    cut off mid-repeat. Repeats that are not at the end, or clauses of one word ("red,
+    white, red, white"), stay."""
     text = answer.strip()
-    clauses = _CLAUSE_BREAK.split(text)
-    if not any(clauses.count(c) >= 3 and _several_words(c) for c in clauses):
-        return text
-    looping = {c for c in clauses if clauses.count(c) >= 2 and _several_words(c)}
-    breaks = _CLAUSE_BREAK.findall(text)
-    last = clauses[-1]
-    if any(c.startswith(last) and c != last for c in looping):
-        clauses = clauses[:-1]
-    kept: list[str] = []
-    out = ""
-    for at, clause in enumerate(clauses):
-        if clause in looping and clause in kept:
-            continue
-        out += (breaks[at - 1] if kept else "") + clause
-        kept.append(clause)
-    return out
+    clauses, breaks = _CLAUSE_BREAK.split(text), _CLAUSE_BREAK.findall(text)
+    if clauses and not clauses[-1]:
+        clauses = clauses[:-1]  # a break at the very end
+    for period in (1, 2, 3):
+        end = _loop_start(clauses, period)
+        if end is not None:
+            return clauses[0] + "".join(b + c for b, c in zip(breaks, clauses[1:end], strict=False))
+    return text
+
+
+def _loop_start(clauses: list[str], period: int) -> int | None:
+    """How many clauses to keep when the tail repeats its last `period` clauses, else None."""
+    body = clauses
+    if (
+        len(body) > period
+        and body[-1] != body[-1 - period]
+        and body[-1 - period].startswith(body[-1])
+    ):
+        body = body[:-1]  # cut off mid-repeat
+    run = 0
+    while run < len(body) - period and body[-1 - run] == body[-1 - run - period]:
+        run += 1
+    if run < max(2, 2 * period - 1) or not any(_several_words(c) for c in body[-period:]):
+        return None
+    return len(body) - run
 
 
 def _several_words(clause: str) -> bool:
@@ -179,21 +197,13 @@ def _several_words(clause: str) -> bool:
 def _own(answers: list[str], instructions: str, request: str, tracer: Tracer) -> list[str]:
     """The model's answers without those it copied from the instructions: their guidance (a
     small model asked about a board game may list "the primary colours" from it) or their
-    examples' groups where the request does not speak of them (`copied`)."""
+    examples' groups where the request does not speak of them (`copied`); then without
+    answers in a script the request does not use, and without the loop at an answer's end."""
 
     def copied(answer: str) -> bool:
         return len(answer.split()) >= 2 and answer.lower() in instructions
 
-    own = [without_repeats(a) for a in answers if a.strip() and not copied(a.strip())]
-    if not rules.has_cjk(request) and any(rules.has_cjk(a) for a in own):
-        foreign = [a for a in own if rules.has_cjk(a)]
-        own = [a for a in own if not rules.has_cjk(a)]
-        tracer.decision(
-            STEP,
-            f"dropped {foreign!r}: Chinese in answer to a request that has none (the prompt"
-            " asks for the request's language; a small model slips into the examples' one)",
-            by="rules",
-        )
+    own = [a.strip() for a in answers if a.strip() and not copied(a.strip())]
     kept, dropped = uncopied(own, request)
     if dropped:
         tracer.decision(
@@ -202,4 +212,27 @@ def _own(answers: list[str], instructions: str, request: str, tracer: Tracer) ->
             " speak of them",
             by="rules",
         )
-    return kept
+    return _unlooped(_in_request_script(kept, request, tracer), tracer)
+
+
+def _in_request_script(answers: list[str], request: str, tracer: Tracer) -> list[str]:
+    """Answers in Chinese to a request with none go: the prompt asks for the request's
+    language, and a small model slips into its last example's."""
+    if rules.has_cjk(request) or _ASKS_FOR_CJK.search(request):
+        return answers
+    foreign = [a for a in answers if rules.has_cjk(a)]
+    if foreign:
+        tracer.decision(
+            STEP, f"dropped {foreign!r}: Chinese in answer to a request that has none", by="rules"
+        )
+    return [a for a in answers if not rules.has_cjk(a)]
+
+
+def _unlooped(answers: list[str], tracer: Tracer) -> list[str]:
+    unlooped = [without_repeats(a) for a in answers]
+    for before, after in zip(answers, unlooped, strict=True):
+        if before != after:
+            tracer.decision(
+                STEP, f"cut {before!r} to {after!r}: the model looped on its end", by="rules"
+            )
+    return unlooped

@@ -78,6 +78,7 @@ class ChatTemplate:
             eos_token=llama._model.token_get_text(eos) if eos != -1 else "",
             bos_token=llama._model.token_get_text(bos) if bos != -1 else "",
             stop_token_ids=[eos],
+            detokenize=llama.detokenize,
         )
         llama.chat_handler = self.formatter.to_chat_handler()
 

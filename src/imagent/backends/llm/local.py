@@ -65,7 +65,9 @@ class _Unsuppressed:
     process's stdout and stderr at /dev/null while a model loads: whatever another thread
     printed meanwhile was lost (the command line's one-line error for a bad prompt, given
     while the model loaded in the background; a server's log lines). The log callback
-    above already keeps llama.cpp quiet (tested: nothing reaches the terminal)."""
+    above already keeps llama.cpp quiet (tested: nothing reaches the terminal). The swap is
+    for the whole process, as the log callback is: other llama-cpp-python users in it load
+    without the redirection too."""
 
     def __init__(self, disable: bool = True) -> None:
         del disable

