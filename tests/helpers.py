@@ -9,7 +9,7 @@ from typing import Any
 from imagent.agent.trace import Tracer
 from imagent.backends.llm.base import Message, text_of
 from imagent.backends.llm.fake import FakeLLM
-from imagent.core.types import Usage
+from imagent.core.types import Evidence, EvidenceSource, Gap, GapRoute, GapStatus, Usage
 
 
 def in_threads(work: Callable[[], object], count: int = 4) -> list[BaseException]:
@@ -71,3 +71,24 @@ def planner(
         raise AssertionError(f"unexpected call: {text_of(messages[0]['content'])[:60]}")
 
     return FakeLLM(function=answer)
+
+
+def resolved_gap(
+    route: GapRoute,
+    span: str,
+    resolution: str,
+    source: EvidenceSource,
+    snippet: str,
+    *,
+    question: str = "",
+) -> Gap:
+    """Gap g1, grounded to `resolution` on one piece of evidence."""
+    return Gap(
+        id="g1",
+        question=question or f"What is {span}?",
+        route=route,
+        span=span,
+        status=GapStatus.RESOLVED,
+        resolution=resolution,
+        evidence=[Evidence(source=source, snippet=snippet)],
+    )

@@ -5,7 +5,6 @@ from imagent.backends.renderer.base import RenderedImage, Renderer
 from imagent.backends.renderer.fake import FakeRenderer
 from imagent.core.types import (
     ContextPlan,
-    Evidence,
     EvidenceSource,
     Fact,
     Gap,
@@ -16,20 +15,19 @@ from imagent.core.types import (
     TextBlock,
 )
 
-from .helpers import tracer
+from .helpers import resolved_gap, tracer
 
 PROMPT = "A chalkboard showing the result of 17 x 23, written large"
 
 
-def resolved_gap() -> Gap:
-    return Gap(
-        id="g1",
+def reasoned_gap() -> Gap:
+    return resolved_gap(
+        GapRoute.REASON,
+        "the result of 17 x 23",
+        "391",
+        EvidenceSource.REASONING,
+        "17*23 = 391",
         question="?",
-        route=GapRoute.REASON,
-        span="the result of 17 x 23",
-        status=GapStatus.RESOLVED,
-        resolution="391",
-        evidence=[Evidence(source=EvidenceSource.REASONING, snippet="17*23 = 391")],
     )
 
 
@@ -38,13 +36,13 @@ def plan() -> ContextPlan:
         intent=PROMPT,
         subject="A chalkboard",
         text=[TextBlock(text="the result of 17 x 23")],
-        gaps=[resolved_gap()],
+        gaps=[reasoned_gap()],
     )
 
 
 def test_resolved_values_replace_their_phrases() -> None:
     spec = compose_spec(
-        Request(prompt=PROMPT), plan(), [resolved_gap()], FakeRenderer(), seed=5, tracer=tracer()
+        Request(prompt=PROMPT), plan(), [reasoned_gap()], FakeRenderer(), seed=5, tracer=tracer()
     )
     # Every word of the request is kept; the value goes beside the phrase it answers, and
     # the text the image shows is the value itself.
@@ -68,7 +66,7 @@ def test_prompt_fits_the_renderer_limit_and_keeps_every_fact() -> None:
     long_prompt = "A chalkboard in a sunny classroom with plants and posters on every wall, showing the result of 17 x 23, written large"
     t = tracer()
     spec = compose_spec(
-        Request(prompt=long_prompt, n=4), plan(), [resolved_gap()], TinyRenderer(), seed=1, tracer=t
+        Request(prompt=long_prompt, n=4), plan(), [reasoned_gap()], TinyRenderer(), seed=1, tracer=t
     )
     assert len(spec.prompt) <= 60
     assert "391" in spec.prompt
@@ -92,7 +90,7 @@ def test_size_snaps_to_what_the_renderer_offers_and_says_so() -> None:
 
 
 def test_unresolved_gaps_leave_the_request_words_in_place() -> None:
-    gap = resolved_gap().model_copy(update={"status": GapStatus.UNRESOLVED, "resolution": None})
+    gap = reasoned_gap().model_copy(update={"status": GapStatus.UNRESOLVED, "resolution": None})
     spec = compose_spec(
         Request(prompt=PROMPT), plan(), [gap], FakeRenderer(), seed=1, tracer=tracer()
     )

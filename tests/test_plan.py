@@ -12,11 +12,11 @@ from imagent.backends.llm.base import text_of
 from imagent.backends.llm.fake import FakeLLM
 from imagent.backends.renderer.fake import FakeRenderer
 from imagent.backends.search.fake import FakeSearch
-from imagent.core.types import Evidence, EvidenceSource, Gap, GapRoute, GapStatus, Request
+from imagent.core.types import EvidenceSource, Gap, GapRoute, GapStatus, Request
 from imagent.settings import Settings
 
 from .conftest import TODAY
-from .helpers import planner, planner_answer, tracer
+from .helpers import planner, planner_answer, resolved_gap, tracer
 
 
 async def plan_with(prompt: str, llm: FakeLLM | None = None, **kw):  # type: ignore[no-untyped-def]
@@ -162,7 +162,6 @@ async def test_when_the_model_drops_an_operand_the_rule_wins_and_the_trace_says_
 async def test_when_the_rule_misses_an_operand_the_model_wins() -> None:
     from imagent.agent.planning.gaps import _compare
     from imagent.agent.planning.reading import read_request
-    from imagent.core.types import Gap
 
     rule = Gap(
         id="g1", question="?", route=GapRoute.REASON, span="the sum of 2, 3 and 4", expression="2+3"
@@ -524,19 +523,13 @@ async def test_a_detail_that_guesses_a_looked_up_number_is_dropped(settings: Set
 def test_a_name_the_model_guessed_for_a_looked_up_fact_is_dropped() -> None:
     """A card for a striker whose club is looked up: the planner, writing before the lookup,
     put another club's logo on it. Names the request or the evidence give stay."""
-    found = Gap(
-        id="g1",
+    found = resolved_gap(
+        GapRoute.KNOWLEDGE,  # a knowledge question looked up: evidence from a source
+        "the club he plays for now",
+        "Altamar FC",
+        EvidenceSource.WEB,
+        "Striker Lukas Ferreira has completed his transfer to Altamar FC.",
         question="Which club does Lukas Ferreira play for now?",
-        route=GapRoute.KNOWLEDGE,  # a knowledge question looked up: evidence from a source
-        span="the club he plays for now",
-        status=GapStatus.RESOLVED,
-        resolution="Altamar FC",
-        evidence=[
-            Evidence(
-                source=EvidenceSource.WEB,
-                snippet="Striker Lukas Ferreira has completed his transfer to Altamar FC.",
-            )
-        ],
     )
     details = [
         "Stoke City logo on the back",
@@ -549,14 +542,12 @@ def test_a_name_the_model_guessed_for_a_looked_up_fact_is_dropped() -> None:
 
 
 def test_a_detail_whose_number_the_evidence_gives_is_kept() -> None:
-    found = Gap(
-        id="g1",
-        question="What is tomorrow's weather in Paris?",
-        route=GapRoute.SEARCH,
-        span="tomorrow's weather in Paris",
-        status=GapStatus.RESOLVED,
-        resolution="light rain",
-        evidence=[Evidence(source=EvidenceSource.WEB, snippet="Paris tomorrow: light rain, 14 C.")],
+    found = resolved_gap(
+        GapRoute.SEARCH,
+        "tomorrow's weather in Paris",
+        "light rain",
+        EvidenceSource.WEB,
+        "Paris tomorrow: light rain, 14 C.",
     )
     details = ["a thermometer reading 14 C", "a thermometer reading 30 C", "wet cobblestones"]
     kept = backed_facts(details, "a street in Paris in tomorrow's weather", [found], tracer())
@@ -976,14 +967,12 @@ async def test_a_failed_program_rewrite_leaves_the_gap_to_the_reason_step(
 def test_a_knowledge_answer_is_not_a_computation_its_details_could_contradict() -> None:
     """A knowledge answer carries its "why" as reasoning evidence, but nothing was computed:
     a detail about the same mountain with a number of its own stays."""
-    gap = Gap(
-        id="g1",
-        question="What is the tallest mountain in Africa?",
-        route=GapRoute.KNOWLEDGE,
-        span="the tallest mountain in Africa",
-        status=GapStatus.RESOLVED,
-        resolution="Kilimanjaro",
-        evidence=[Evidence(source=EvidenceSource.REASONING, snippet="Kilimanjaro, Tanzania")],
+    gap = resolved_gap(
+        GapRoute.KNOWLEDGE,
+        "the tallest mountain in Africa",
+        "Kilimanjaro",
+        EvidenceSource.REASONING,
+        "Kilimanjaro, Tanzania",
     )
     details = ["the mountain rises 5,895 m above the plain"]
     prompt = "a trail map up the tallest mountain in Africa"
