@@ -35,40 +35,23 @@ _EXPORTS = {
     },
 }
 
-if TYPE_CHECKING:
-    from imagent.agent.agent import Agent
-    from imagent.core.events import TraceEvent
-    from imagent.core.types import (
-        ChecklistItem,
-        Evidence,
-        Gap,
-        GapRoute,
-        GenerationSpec,
-        Request,
-        Result,
-        RunOptions,
-        Size,
-        Task,
-        Verdict,
-    )
-    from imagent.settings import Settings
+if TYPE_CHECKING:  # the same names, for type checkers (`as`: re-exported)
+    from imagent.agent.agent import Agent as Agent
+    from imagent.core.events import TraceEvent as TraceEvent
+    from imagent.core.types import ChecklistItem as ChecklistItem
+    from imagent.core.types import Evidence as Evidence
+    from imagent.core.types import Gap as Gap
+    from imagent.core.types import GapRoute as GapRoute
+    from imagent.core.types import GenerationSpec as GenerationSpec
+    from imagent.core.types import Request as Request
+    from imagent.core.types import Result as Result
+    from imagent.core.types import RunOptions as RunOptions
+    from imagent.core.types import Size as Size
+    from imagent.core.types import Task as Task
+    from imagent.core.types import Verdict as Verdict
+    from imagent.settings import Settings as Settings
 
-__all__ = [
-    "Agent",
-    "ChecklistItem",
-    "Evidence",
-    "Gap",
-    "GapRoute",
-    "GenerationSpec",
-    "Request",
-    "Result",
-    "RunOptions",
-    "Settings",
-    "Size",
-    "Task",
-    "TraceEvent",
-    "Verdict",
-]
+__all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
