@@ -509,7 +509,7 @@ async def test_the_launcher_s_warm_up_is_the_model_the_run_uses(fake_llama: Path
     from imagent.backends.llm.local import LocalLLM
     from imagent.cli.launch import _warm
 
-    await asyncio.to_thread(_warm, f"local/{fake_llama}")
+    await asyncio.to_thread(_warm, f"local/{fake_llama}", ["plan", "a kite"])
     assert len(FakeLlama.instances) == 1
     await LocalLLM(str(fake_llama), Settings()).complete([{"role": "user", "content": "hi"}])
     assert len(FakeLlama.instances) == 1

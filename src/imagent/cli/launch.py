@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import sys
 import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from imagent.settings import Settings
 
 PLANNING_COMMANDS = {"plan", "generate"}
 
@@ -20,10 +24,7 @@ def main() -> None:
     model = embedded_model(args)
     warm = None
     if model is not None:
-        profile = _option(args, "--profile")
-        warm = threading.Thread(
-            target=_warm, args=(model, profile), name="imagent-warm", daemon=True
-        )
+        warm = threading.Thread(target=_warm, args=(model, args), name="imagent-warm", daemon=True)
         warm.start()
     from imagent.cli import signals
 
@@ -56,10 +57,7 @@ def embedded_model(args: list[str]) -> str | None:
     llm = _option(args, "--llm")
     if llm is None:
         try:
-            from imagent.settings import Settings
-
-            profile = _option(args, "--profile")
-            llm = (Settings(profile=profile) if profile else Settings()).llm
+            llm = _settings(args).llm
         except Exception:  # a bad config: the command says what is wrong
             return None
     return llm if llm == "local" or llm.startswith("local/") else None
@@ -93,14 +91,20 @@ def _values(args: list[str]) -> set[str]:
     return {args[at + 1] for at, arg in enumerate(args[:-1]) if arg in VALUED}
 
 
-def _warm(llm_id: str, profile: str | None = None) -> None:
+def _settings(args: list[str]) -> Settings:
+    """Settings as the command builds them: environment, config file, --profile."""
+    from imagent.settings import Settings
+
+    profile = _option(args, "--profile")
+    return Settings(profile=profile) if profile else Settings()
+
+
+def _warm(llm_id: str, args: list[str]) -> None:
     try:
         import asyncio
 
         from imagent.backends.llm.local import LocalLLM
-        from imagent.settings import Settings
 
-        settings = Settings(profile=profile) if profile else Settings()
-        asyncio.run(LocalLLM(llm_id.partition("/")[2], settings).load())
+        asyncio.run(LocalLLM(llm_id.partition("/")[2], _settings(args)).load())
     except BaseException:  # the command reports any problem itself
         return
