@@ -58,16 +58,16 @@ def test_saved_state_round_trips(disk: DiskStates) -> None:
     assert [p.name for p in disk.folder.iterdir()] == [path.name]  # no temp file left behind
 
 
-def test_best_match_is_the_longest_shared_prefix(disk: DiskStates) -> None:
+def test_only_a_state_of_exactly_the_head_is_found(disk: DiskStates) -> None:
     short = disk.save(snapshot(HEAD[:20]))
     long = disk.save(snapshot(HEAD))
     other = disk.save(snapshot((7, 8, 9, *HEAD)))
     assert None not in (short, long, other)
-    prompt = [*HEAD[:30], 999, 998]  # shares 30 tokens with HEAD, 20 with the short one
-    assert disk.best(prompt) == (30, long)
-    length, found = disk.best([*HEAD[:10]])
-    assert length == 10 and found in (short, long)  # either holds those 10 tokens
-    assert disk.best([5, 6]) == (0, None)
+    assert disk.find(list(HEAD)) == long
+    assert disk.find(list(HEAD[:20])) == short
+    # A state sharing only part of the head, or holding more, would give other values.
+    assert disk.find([*HEAD[:30]]) is None
+    assert disk.find([*HEAD, 999]) is None
 
 
 def test_states_of_another_model_or_runtime_are_never_matched(
@@ -80,7 +80,7 @@ def test_states_of_another_model_or_runtime_are_never_matched(
         StateKey(KEY.model, KEY.runtime, KEY.n_ctx, "k8 v8 fa0"),
     ):
         assert DiskStates(disk.folder, other, 1_000_000).save(snapshot()) is not None
-    assert disk.best(list(HEAD)) == (0, None)
+    assert disk.find(list(HEAD)) is None
     assert len(list(disk.folder.iterdir())) == 4  # still valid for their own runtime: kept
 
 
@@ -111,7 +111,7 @@ def test_truncated_or_foreign_files_are_deleted(disk: DiskStates, damage: bytes)
     path = disk.save(snapshot())
     assert path is not None
     path.write_bytes(damage)
-    assert disk.best(list(HEAD)) == (0, None)  # an unreadable header is never chosen
+    assert disk.find(list(HEAD)) is None  # an unreadable header is never chosen
     assert disk.load(path) is None
     assert not path.exists()
 
@@ -122,7 +122,7 @@ def test_a_header_claiming_another_key_is_deleted(disk: DiskStates) -> None:
     assert path is not None
     renamed = path.with_name(KEY.digest()[:16] + "-" + path.name.split("-", 1)[1])
     path.rename(renamed)  # a file name that lies about its key
-    assert disk.best(list(HEAD)) == (0, None)
+    assert disk.find(list(HEAD)) is None
     assert disk.load(renamed) is None and not renamed.exists()
 
 
@@ -182,7 +182,7 @@ def test_unwritable_folder_costs_speed_not_the_call(
     with caplog.at_level(logging.WARNING):
         assert disk.save(snapshot()) is None
     assert "could not save a prompt state" in caplog.text
-    assert disk.best(list(HEAD)) == (0, None)
+    assert disk.find(list(HEAD)) is None
 
 
 def test_concurrent_writers_of_one_entry_leave_one_whole_file(disk: DiskStates) -> None:
@@ -208,11 +208,12 @@ def test_ram_states_keep_the_most_recently_used_within_their_bound() -> None:
     first, second, third = (snapshot((i, *HEAD)) for i in range(3))
     ram.put(first)
     ram.put(second)
-    assert ram.best([1, *HEAD[:5]]) == (6, second)
+    assert ram.get([1, *HEAD]) == second
+    assert ram.get([1, *HEAD[:5]]) is None  # a part of a head is not that head
     ram.put(third)  # over the bound: the least recently used (first) goes
     assert len(ram) == 2
-    assert ram.best([0, *HEAD]) == (0, None)
-    assert ram.best([2, *HEAD]) == (41, third)
+    assert ram.get([0, *HEAD]) is None
+    assert ram.get([2, *HEAD]) == third
 
 
 def test_ram_states_keep_one_entry_even_past_the_bound() -> None:

@@ -21,7 +21,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import llama_cpp
 
@@ -37,10 +37,15 @@ from imagent.backends.llm.prefix_cache import (
 
 MIN_PREFIX_TOKENS = 32  # a shorter head evaluates in well under a second: not worth saving
 _MARKER = "\ue000imagent-prompt-head\ue000"  # private-use characters: in no real prompt
-_SEQ = 0  # llama-cpp-python runs one sequence per context
+_SEQ = 0  # llama-cpp-python's own sequence; calls decoded together use more (`together`)
 _log = logging.getLogger("imagent.llm.kv_reuse")
 
 Source = Literal["off", "live", "ram", "disk", "evaluated"]
+
+
+class Evaluate(Protocol):
+    def __call__(self, tokens: list[int], start: int) -> None:
+        """Evaluate `tokens` at positions from `start` on, in one sequence."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,8 @@ def state_key(llama: llama_cpp.Llama, model_identity: str) -> StateKey:
         runtime=f"llama-cpp-python {llama_cpp.__version__}, "
         f"state v{llama_cpp.LLAMA_STATE_SEQ_VERSION}",
         n_ctx=llama.n_ctx(),
-        kv_types=f"k{params.type_k} v{params.type_v} fa{params.flash_attn_type}",
+        kv_types=f"k{params.type_k} v{params.type_v} fa{params.flash_attn_type}"
+        f" seqs{params.n_seq_max}{'u' if params.kv_unified else ''}",
     )
 
 
@@ -129,76 +135,80 @@ class PrefixReuse:
             self.disk = DiskStates(folder, state_key(llama, model_identity), disk_bytes)
 
     def prepare(self, messages: list[Message]) -> PrefixReport:
-        """Make the context hold the head of `messages`, restoring or evaluating it."""
+        """Make the context hold exactly the head of `messages`, as `head_into` does, and
+        nothing after it: the rest of the prompt is evaluated from the head on."""
         start = time.perf_counter()
         if not self.enabled or not messages:
             return PrefixReport("off", 0, 0, 0.0)
         assert self.template is not None
         tokens, boundary = self.template.split(messages)
         if boundary < MIN_PREFIX_TOKENS or boundary >= self.llama.n_ctx():
+            forget(self.llama)  # the whole prompt is evaluated, from its first token
             return PrefixReport("off", boundary, 0, time.perf_counter() - start)
         head = tokens[:boundary]
-        have = common_prefix(self.llama._input_ids.tolist(), head)
-        source: Source = "live"
-        if have < boundary:
-            source, have = self._restore_best(head, have)
-        reused = have
-        if have < boundary:
-            self._evaluate(head, have)
-            self._remember(head)
-            source = "evaluated"
+        if common_prefix(self.llama._input_ids.tolist(), head) == boundary:
+            source: Source = "live"
+        else:
+            forget(self.llama)
+            source = self.head_into(head, _SEQ)
+            self.llama.input_ids[:boundary] = head
+        self.llama.n_tokens = boundary  # `eval` drops whatever the context holds past it
+        self.llama._requires_eval = True
+        reused = 0 if source == "evaluated" else boundary
         return PrefixReport(source, boundary, reused, time.perf_counter() - start)
 
-    def _restore_best(self, head: list[int], have: int) -> tuple[Source, int]:
-        """Restore the saved state sharing most of `head`, if it beats the live context."""
-        length, snapshot = self.ram.best(head)
-        source: Source = "ram"
-        if self.disk is not None and length < len(head):
-            on_disk, path = self.disk.best(head)
-            if path is not None and on_disk > max(length, have):
-                loaded = self.disk.load(path)
-                if loaded is not None:
-                    snapshot, length, source = loaded, on_disk, "disk"
-                    self.ram.put(loaded)
-        if snapshot is None or length <= have:
-            return "live", have
-        if not restore(self.llama, snapshot):
+    def head_into(self, head: list[int], seq: int, evaluate: Evaluate | None = None) -> Source:
+        """Put `head` into the empty sequence `seq`: its saved state, else evaluated from its
+        first token (with `evaluate`; by default `Llama.eval`, for sequence 0) and saved.
+
+        Only a state of exactly this head is used, never a shorter one continued: llama.cpp
+        rounds a token's values differently depending on where its batch starts, so a head
+        built in other pieces would hold other values, and the same request could get
+        another answer depending on what ran before it."""
+        found: Source = "ram"
+        snapshot = self.ram.get(head)
+        if snapshot is None and self.disk is not None:
+            path = self.disk.find(head)
+            snapshot = self.disk.load(path) if path is not None else None
+            if snapshot is not None:
+                self.ram.put(snapshot)
+                found = "disk"
+        if snapshot is not None:
+            if restore_sequence(self.llama, snapshot, seq):
+                return found
             _log.warning("llama.cpp refused a saved prompt state; evaluating the prompt instead")
-            return "live", 0
-        return source, length
+        if evaluate is None:
+            self.llama.n_tokens = 0
+            self.llama.eval(head)
+        else:
+            evaluate(head, 0)
+        self._remember(head, seq)
+        return "evaluated"
 
-    def _evaluate(self, head: list[int], have: int) -> None:
-        self.llama.n_tokens = have  # `eval` first drops whatever the context holds past this
-        self.llama.eval(head[have:])
-
-    def _remember(self, head: list[int]) -> None:
-        snapshot = capture(self.llama, head)
+    def _remember(self, head: list[int], seq: int) -> None:
+        snapshot = capture(self.llama, head, seq)
         self.ram.put(snapshot)
         if self.disk is not None:
             self.disk.save(snapshot)
 
 
-def capture(llama: llama_cpp.Llama, tokens: list[int]) -> Snapshot:
-    """The context's KV state, which must hold exactly `tokens`."""
-    size = llama_cpp.llama_state_seq_get_size(llama.ctx, _SEQ)
+def capture(llama: llama_cpp.Llama, tokens: list[int], seq: int = _SEQ) -> Snapshot:
+    """The KV state of sequence `seq`, which must hold exactly `tokens`."""
+    size = llama_cpp.llama_state_seq_get_size(llama.ctx, seq)
     buffer = (ctypes.c_uint8 * size)()
-    written = llama_cpp.llama_state_seq_get_data(llama.ctx, buffer, size, _SEQ)
+    written = llama_cpp.llama_state_seq_get_data(llama.ctx, buffer, size, seq)
     return Snapshot(tuple(tokens), ctypes.string_at(buffer, written))
 
 
-def restore(llama: llama_cpp.Llama, snapshot: Snapshot) -> bool:
-    """Replace the context's state with `snapshot`; on failure leave it empty, say False."""
-    forget(llama)
+def restore_sequence(llama: llama_cpp.Llama, snapshot: Snapshot, seq: int) -> bool:
+    """Load `snapshot` into sequence `seq`, which must be empty; whether llama.cpp took it
+    (on failure the sequence is emptied again)."""
     state = snapshot.state
     buffer = (ctypes.c_uint8 * len(state)).from_buffer_copy(state)
-    if llama_cpp.llama_state_seq_set_data(llama.ctx, buffer, len(state), _SEQ) != len(state):
-        forget(llama)
-        return False
-    count = len(snapshot.tokens)
-    llama.input_ids[:count] = snapshot.tokens
-    llama.n_tokens = count
-    llama._requires_eval = True  # logits are not part of the state: sampling needs a decode
-    return True
+    if llama_cpp.llama_state_seq_set_data(llama.ctx, buffer, len(state), seq) == len(state):
+        return True
+    llama_cpp.llama_memory_seq_rm(llama_cpp.llama_get_memory(llama.ctx), seq, -1, -1)
+    return False
 
 
 def forget(llama: llama_cpp.Llama) -> None:

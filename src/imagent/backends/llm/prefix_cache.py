@@ -3,7 +3,7 @@
 Evaluating the fixed head of a prompt (a planner's system prompt and its examples) takes
 seconds on a small CPU; what it produces, the KV cache of those tokens, is ~30 KB per token
 for a 1.5B model and restores in milliseconds. This module stores such states and finds the
-one sharing the longest token prefix with a new prompt; `kv_reuse` puts it into a context.
+one of exactly a prompt's head; `kv_reuse` puts it into a context.
 
 A state is only valid for the exact weights, llama.cpp build, context size and KV types that
 made it (`StateKey`). A file's name starts with its key's digest, its header repeats the key
@@ -79,16 +79,12 @@ class RamStates:
         self.max_bytes = max_bytes
         self._entries: OrderedDict[tuple[int, ...], Snapshot] = OrderedDict()
 
-    def best(self, tokens: Sequence[int]) -> tuple[int, Snapshot | None]:
-        """The snapshot sharing the longest prefix with `tokens`, and that length."""
-        length, found = 0, None
-        for snapshot in self._entries.values():
-            shared = common_prefix(snapshot.tokens, tokens)
-            if shared > length:
-                length, found = shared, snapshot
+    def get(self, tokens: Sequence[int]) -> Snapshot | None:
+        """The snapshot of exactly `tokens`, if there is one."""
+        found = self._entries.get(tuple(tokens))
         if found is not None:
             self._entries.move_to_end(found.tokens)
-        return length, found
+        return found
 
     def put(self, snapshot: Snapshot) -> None:
         self._entries[snapshot.tokens] = snapshot
@@ -112,21 +108,18 @@ class DiskStates:
         self.max_bytes = max_bytes
         self._digest = key.digest()
 
-    def best(self, tokens: Sequence[int]) -> tuple[int, Path | None]:
-        """The saved file sharing the longest prefix with `tokens` (headers only are read)."""
-        length, found = 0, None
+    def find(self, tokens: Sequence[int]) -> Path | None:
+        """The saved file of exactly `tokens` (headers only are read), if there is one."""
+        wanted = list(tokens)
         for path in self.folder.glob(f"{self._digest[:16]}-*{SUFFIX}"):
             try:
                 with path.open("rb") as handle:
                     header = _read_header(handle)
             except (OSError, ValueError):
                 continue  # being replaced, evicted or damaged: `load` deals with it if chosen
-            if header.get("key") != self._digest:
-                continue
-            shared = common_prefix(header.get("tokens", []), tokens)
-            if shared > length:
-                length, found = shared, path
-        return length, found
+            if header.get("key") == self._digest and header.get("tokens") == wanted:
+                return path
+        return None
 
     def load(self, path: Path) -> Snapshot | None:
         """The snapshot in `path`, or None (a damaged or foreign file is deleted)."""
