@@ -8,6 +8,7 @@ A single picture of a fact to be looked up gets no call 2: it would guess that f
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Annotated, Literal
 
@@ -59,25 +60,48 @@ def beats_model(count: int) -> type[BaseModel]:
 
 
 async def small_plan(reading: RequestReading, llm: LLM, tracer: Tracer) -> ModelReading:
+    """Both calls; made at once when the picture's call does not wait on the gaps (an
+    embedded model then decodes them side by side: `backends.llm.together`)."""
+    model = ModelReading()
+    if reading.images is not None or not rules.has_search_cue(reading.prompt):
+        calls = [
+            asyncio.ensure_future(_gaps(reading, llm, tracer, model)),
+            asyncio.ensure_future(_picture_if_budget(reading, llm, tracer, model)),
+        ]
+        try:
+            await asyncio.gather(*calls)
+        except BaseException:
+            for call in calls:  # one failed: the other's answer would not be used
+                call.cancel()
+            raise
+    else:  # a lookup may make the picture's call pointless: it waits for the gaps
+        await _gaps(reading, llm, tracer, model)
+        await _picture_if_budget(reading, llm, tracer, model)
+    return model
+
+
+async def _gaps(reading: RequestReading, llm: LLM, tracer: Tracer, model: ModelReading) -> None:
     request = reading.prompt
     messages = load_prompt("plan").messages(request=request)
     gaps = await complete_structured(llm, messages, GapsOutput, tracer=tracer, step=STEP)
     instructions = text_of(messages[0]["content"])
-    model = ModelReading(
-        gaps=[
-            ProposedGap(
-                span=g.span,
-                route=g.route,
-                expression=await _own_program(g, request, instructions, llm, tracer),
-            )
-            for g in gaps.gaps
-        ]
-    )
+    model.gaps = [
+        ProposedGap(
+            span=g.span,
+            route=g.route,
+            expression=await _own_program(g, request, instructions, llm, tracer),
+        )
+        for g in gaps.gaps
+    ]
+
+
+async def _picture_if_budget(
+    reading: RequestReading, llm: LLM, tracer: Tracer, model: ModelReading
+) -> None:
     try:
         await _picture(reading, llm, tracer, model)
     except BudgetExceededError as exc:  # the gaps matter more than the details
         tracer.warning(STEP, f"no call left for the picture's details: {exc}")
-    return model
 
 
 async def _picture(reading: RequestReading, llm: LLM, tracer: Tracer, model: ModelReading) -> None:

@@ -23,13 +23,13 @@ import ctypes
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, cast
 
 import llama_cpp
 
-from imagent.backends.llm import sampling
+from imagent.backends.llm import sampling, together
 from imagent.backends.llm.base import LLM, Completion, Message
 from imagent.backends.llm.cpus import default_threads
 from imagent.backends.llm.kv_reuse import PrefixReport, PrefixReuse, forget
@@ -107,12 +107,31 @@ class LlamaOptions:
 
 
 @dataclass
+class _Waiting:
+    """A call waiting for the model, with the future its caller awaits."""
+
+    messages: list[Message]
+    options: dict[str, Any]
+    abandoned: threading.Event  # set when nobody waits for it any more
+    future: asyncio.Future[dict[str, Any]]
+
+
+@dataclass
 class _Loaded:
     llama: llama_cpp.Llama
     lock: threading.Lock
     prefixes: PrefixReuse
     abandoned: threading.Event  # the running call's: set when nobody waits for it any more
     abort: Any = None  # llama.cpp's abort callback, kept alive here: C holds a pointer
+    # Calls of one event loop that arrived in the same turn, decoded together.
+    waiting: dict[asyncio.AbstractEventLoop, list[_Waiting]] = field(default_factory=dict)
+    workers: set[asyncio.Future[Any]] = field(default_factory=set)
+
+    @property
+    def together(self) -> bool:
+        """Whether the context holds sequences for calls decoded together."""
+        params = getattr(self.llama, "context_params", None)
+        return getattr(params, "n_seq_max", 1) >= 2 and self.prefixes.enabled
 
     def watch(self) -> None:
         """Have llama.cpp stop computing once the running call is abandoned."""
@@ -144,6 +163,7 @@ def _load(path: Path, identity: str, options: LlamaOptions, backend_id: str) -> 
                     use_mmap=False,
                     seed=0,
                     verbose=False,
+                    sequences=together.SEQUENCES,
                 )
             except Exception as exc:  # llama.cpp reports load failures as bare ValueErrors
                 raise BackendError(backend_id, f"llama.cpp could not load {path}: {exc}") from exc
@@ -196,17 +216,26 @@ class LocalLLM(LLM):
         max_tokens: int = 512,
         temperature: float = 0.0,
     ) -> Completion:
-        """Answer `messages`; with a schema, decoding is grammar-constrained to JSON for it."""
+        """Answer `messages`; with a schema, decoding is grammar-constrained to JSON for it.
+        Calls started together (`asyncio.gather`) are decoded together (`together`)."""
         loaded = await self._model()
         options: dict[str, Any] = {"max_tokens": max_tokens, "temperature": temperature}
         if schema is not None:
             options["response_format"] = {"type": "json_object", "schema": schema}
-        abandoned = threading.Event()
+        loop = asyncio.get_running_loop()
+        call = _Waiting(messages, options, threading.Event(), loop.create_future())
         start = time.perf_counter()
         try:
-            response = await asyncio.to_thread(self._chat, loaded, messages, options, abandoned)
+            waiting = loaded.waiting.setdefault(loop, [])
+            waiting.append(call)
+            if len(waiting) == 1:  # the first: the others started with it join it
+                try:
+                    await asyncio.sleep(0)
+                finally:
+                    self._dispatch(loaded, loaded.waiting.pop(loop, []))
+            response = await call.future
         except asyncio.CancelledError:
-            abandoned.set()  # llama.cpp stops at its next graph step and frees the model
+            call.abandoned.set()  # llama.cpp stops at its next graph step and frees the model
             raise
         usage = response.get("usage") or {}
         return Completion(
@@ -216,28 +245,96 @@ class LocalLLM(LLM):
             latency_s=time.perf_counter() - start,
         )
 
-    def _chat(
-        self,
-        loaded: _Loaded,
-        messages: list[Message],
-        options: dict[str, Any],
-        abandoned: threading.Event,
-    ) -> dict[str, Any]:
+    def _dispatch(self, loaded: _Loaded, calls: list[_Waiting]) -> None:
+        """Run `calls` in a worker thread; each call's future gets its own outcome."""
+
+        def settle(worker: asyncio.Future[list[dict[str, Any] | BaseException]]) -> None:
+            loaded.workers.discard(worker)
+            failed = worker.exception() if not worker.cancelled() else None
+            outcomes = [failed] * len(calls) if failed else worker.result()
+            for call, outcome in zip(calls, outcomes, strict=True):
+                if call.future.done():
+                    continue  # its caller gave up waiting
+                if isinstance(outcome, BaseException):
+                    call.future.set_exception(outcome)
+                else:
+                    call.future.set_result(outcome)
+
+        if not calls:
+            return
+        worker = asyncio.ensure_future(asyncio.to_thread(self._run, loaded, calls))
+        loaded.workers.add(worker)  # the loop keeps only a weak reference to a task
+        worker.add_done_callback(settle)
+
+    def _run(self, loaded: _Loaded, calls: list[_Waiting]) -> list[dict[str, Any] | BaseException]:
+        """Each call's response or error: calls that can share a batch are decoded together,
+        the others one after the other."""
+        outcomes: dict[int, dict[str, Any] | BaseException] = {}
         with loaded.lock:
-            if abandoned.is_set():
-                raise BackendError(self.id, "call abandoned before it started")
-            loaded.abandoned = abandoned  # what the abort callback watches
-            self.last_prefix = _prepare(loaded, messages)
-            if abandoned.is_set():
-                raise BackendError(self.id, "call abandoned")
-            try:
-                response = loaded.llama.create_chat_completion(
-                    messages=cast("list[Any]", messages), **options
-                )
-            except Exception as exc:  # e.g. a prompt longer than the context window
-                if abandoned.is_set():
-                    raise BackendError(self.id, "call abandoned") from exc
-                raise BackendError(self.id, f"llama.cpp failed: {exc}") from exc
+            groups: list[list[tuple[int, together.Call]]] = [[]]
+            for i, call in enumerate(calls):
+                if call.abandoned.is_set():
+                    outcomes[i] = BackendError(self.id, "call abandoned before it started")
+                    continue
+                prepared = self._prepare_together(loaded, call) if len(calls) > 1 else None
+                if isinstance(prepared, BaseException):
+                    outcomes[i] = prepared
+                elif prepared is None:
+                    outcomes[i] = self._alone(loaded, call)
+                else:
+                    if len(groups[-1]) == together.MAX_TOGETHER:
+                        groups.append([])
+                    groups[-1].append((i, prepared))
+            for group in groups:
+                if len(group) == 1:
+                    i, _ = group[0]
+                    outcomes[i] = self._alone(loaded, calls[i])
+                elif group:
+                    loaded.abandoned = threading.Event()  # each call is checked per step
+                    answers = together.decode_together(
+                        loaded.llama, loaded.prefixes, [p for _, p in group]
+                    )
+                    for (i, _), answer in zip(group, answers, strict=True):
+                        outcomes[i] = self._backend_error(answer, calls[i].abandoned)
+        return [outcomes[i] for i in range(len(calls))]
+
+    def _prepare_together(
+        self, loaded: _Loaded, call: _Waiting
+    ) -> together.Call | BaseException | None:
+        if not loaded.together:
+            return None
+        try:
+            return together.prepare(
+                loaded.llama, loaded.prefixes, call.messages, call.options, call.abandoned
+            )
+        except Exception as exc:  # e.g. a prompt longer than the context window
+            return BackendError(self.id, f"llama.cpp failed: {exc}")
+
+    def _backend_error(
+        self, answer: dict[str, Any] | Exception, abandoned: threading.Event
+    ) -> dict[str, Any] | BaseException:
+        if not isinstance(answer, Exception):
+            return answer
+        if abandoned.is_set():
+            return BackendError(self.id, "call abandoned")
+        return BackendError(self.id, f"llama.cpp failed: {answer}")
+
+    def _alone(self, loaded: _Loaded, call: _Waiting) -> dict[str, Any] | BaseException:
+        """One call through llama-cpp-python (the caller holds the model's lock)."""
+        if call.abandoned.is_set():
+            return BackendError(self.id, "call abandoned before it started")
+        loaded.abandoned = call.abandoned  # what the abort callback watches
+        self.last_prefix = _prepare(loaded, call.messages)
+        if call.abandoned.is_set():
+            return BackendError(self.id, "call abandoned")
+        try:
+            response = loaded.llama.create_chat_completion(
+                messages=cast("list[Any]", call.messages), **call.options
+            )
+        except Exception as exc:  # e.g. a prompt longer than the context window
+            if call.abandoned.is_set():
+                return BackendError(self.id, "call abandoned")
+            return BackendError(self.id, f"llama.cpp failed: {exc}")
         return cast("dict[str, Any]", response)  # not streamed: one response dict
 
 

@@ -11,6 +11,7 @@ first maximum among allowed tokens), the way llama.cpp's own `common_sampler` do
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import math
 from typing import Any
@@ -92,7 +93,31 @@ def checked_greedy(llama: llama_cpp.Llama, options: dict[str, Any]) -> GrammarCh
 
 
 class Llama(llama_cpp.Llama):
-    """llama-cpp-python's `Llama`, decoding greedily under a grammar with `checked_greedy`."""
+    """llama-cpp-python's `Llama`, decoding greedily under a grammar with `checked_greedy`,
+    whose context holds `sequences` sequences of `n_ctx` tokens each, one KV stream each, so
+    that up to that many calls can be decoded in one batch (`together`). llama-cpp-python
+    itself uses sequence 0, as if it were alone."""
+
+    def __init__(self, *args: Any, sequences: int = 1, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if sequences > 1:
+            self._rebuild_context(sequences)
+
+    def _rebuild_context(self, sequences: int) -> None:
+        params = self.context_params
+        params.n_seq_max = sequences
+        params.kv_unified = False  # a stream per sequence: attention as if each were alone
+        params.n_ctx = self._n_ctx * sequences  # split evenly between the streams
+        self._ctx.close()  # type: ignore[no-untyped-call]
+        self._ctx = self._stack.enter_context(
+            contextlib.closing(
+                _internals.LlamaContext(model=self._model, params=params, verbose=self.verbose)
+            )
+        )
+
+    def n_ctx(self) -> int:
+        """The tokens one sequence can hold."""
+        return int(llama_cpp.llama_n_ctx_seq(self._ctx.ctx))
 
     def _init_sampler(self, **options: Any) -> Any:  # type: ignore[override]  # keywords only
         return checked_greedy(self, options) or super()._init_sampler(**options)

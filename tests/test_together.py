@@ -1,0 +1,143 @@
+"""Calls to the embedded model made at the same time are decoded as one batch, and each gets
+the answer it gets alone; a request's answer never depends on what ran before it."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from imagent.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+COLOUR_SYSTEM = (
+    "You name the main colour of the thing a request describes. Answer with JSON only, "
+    'as {"colour": "<one English colour word>"}.\n'
+    'Examples:\n"a ripe banana" -> {"colour": "yellow"}\n"fresh snow" -> {"colour": "white"}\n'
+    '"a fire engine" -> {"colour": "red"}\n"the sky at noon in summer" -> {"colour": "blue"}'
+)
+COUNT_SYSTEM = (
+    "You count the objects a request asks for and answer with JSON only, as "
+    '{"count": <a whole number>, "objects": "<what is counted>"}. Examples: "three apples on a '
+    'plate" -> {"count": 3, "objects": "apples"}; "a pair of shoes" -> {"count": 2, "objects": '
+    '"shoes"}; "a dozen eggs in a box" -> {"count": 12, "objects": "eggs"}.'
+)
+LIST_SYSTEM = (
+    "List every thing a request names, in order, with a few words on each. Answer with JSON "
+    'only, as {"things": ["..."]}. Example: "a cup and a saucer" -> {"things": ["a white '
+    'cup", "a matching saucer"]}'
+)
+COLOUR = {
+    "type": "object",
+    "properties": {"colour": {"type": "string", "maxLength": 20}},
+    "required": ["colour"],
+}
+COUNT = {
+    "type": "object",
+    "properties": {"count": {"type": "integer"}, "objects": {"type": "string", "maxLength": 30}},
+    "required": ["count", "objects"],
+}
+LIST = {
+    "type": "object",
+    "properties": {
+        "things": {"type": "array", "items": {"type": "string", "maxLength": 40}, "maxItems": 8}
+    },
+    "required": ["things"],
+}
+CALLS = [
+    (COLOUR_SYSTEM, "a lawn of fresh grass", COLOUR, 16),
+    (COUNT_SYSTEM, "five cats asleep on a sofa", COUNT, 24),
+    (LIST_SYSTEM, "a desk with a lamp, a mug of tea, a notebook and a green pen", LIST, 80),
+    (COLOUR_SYSTEM, "a ripe tomato on a chopping board", COLOUR, 16),
+]
+
+
+def ask(system: str, request: str) -> list[Any]:
+    return [{"role": "system", "content": system}, {"role": "user", "content": request}]
+
+
+@pytest.fixture
+async def llm(default_model: Path) -> Any:
+    """The default model, loaded once for every test that needs it."""
+    from imagent.backends.llm.local import LocalLLM
+
+    model = LocalLLM("", Settings(model_dir=default_model.parent))
+    await model.load()
+    return model
+
+
+@pytest.fixture
+def batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many calls each batch decoded together held."""
+    from imagent.backends.llm import together
+
+    sizes: list[int] = []
+    decode = together.decode_together
+
+    def counted(llama: Any, prefixes: Any, calls: list[Any]) -> Any:
+        sizes.append(len(calls))
+        return decode(llama, prefixes, calls)
+
+    monkeypatch.setattr(together, "decode_together", counted)
+    return sizes
+
+
+async def test_calls_made_together_answer_as_each_does_alone(llm: Any, batches: list[int]) -> None:
+    alone = [
+        await llm.complete(ask(system, request), schema, max_tokens=n)
+        for system, request, schema, n in CALLS
+    ]
+    assert batches == []  # one after the other: each alone
+    together = await asyncio.gather(
+        *(
+            llm.complete(ask(system, request), schema, max_tokens=n)
+            for system, request, schema, n in CALLS
+        )
+    )
+    assert batches == [3]  # three share a batch; the fourth runs alone, after them
+    assert [c.text for c in together] == [c.text for c in alone]
+    assert [(c.input_tokens, c.output_tokens) for c in together] == [
+        (c.input_tokens, c.output_tokens) for c in alone
+    ]
+    assert '"green"' in together[0].text and '"count": 5' in together[1].text
+    # The model's own sequence holds the first call's tokens: a lone call after it is as alone.
+    again = await llm.complete(ask(*CALLS[1][:2]), COUNT, max_tokens=24)
+    assert again.text == alone[1].text
+
+
+async def test_an_answer_does_not_depend_on_what_ran_before(llm: Any) -> None:
+    """The context holds the prompt's head and nothing after it before the request is
+    evaluated, even when the previous prompt shared more tokens: llama.cpp's values for a
+    token depend on the batch it is evaluated in, so the request is always evaluated from
+    the head on, in the same batches."""
+    loaded = llm._loaded
+    first = ask(COLOUR_SYSTEM, "a ripe lemon in a bowl")
+    second = ask(COLOUR_SYSTEM, "a ripe lemon on a tree")  # shares "a ripe lemon"
+    fresh = await llm.complete(second, COLOUR, max_tokens=16)
+    await llm.complete(first, COLOUR, max_tokens=16)
+    with loaded.lock:
+        report = loaded.prefixes.prepare(second)
+        assert report.source == "live"
+        assert loaded.llama.n_tokens == report.head_tokens  # not the shared words
+    assert (await llm.complete(second, COLOUR, max_tokens=16)).text == fresh.text
+
+
+async def test_a_call_abandoned_in_a_batch_leaves_the_others_their_answers(
+    llm: Any, batches: list[int]
+) -> None:
+    long = (LIST_SYSTEM, "a toy shop window with " + ", ".join(f"toy {i}" for i in range(30)))
+    short = CALLS[1]
+    alone = await llm.complete(ask(*short[:2]), COUNT, max_tokens=24)
+    loop = asyncio.get_running_loop()
+    abandoned = loop.create_task(llm.complete(ask(*long), LIST, max_tokens=300))
+    kept = loop.create_task(llm.complete(ask(*short[:2]), COUNT, max_tokens=24))
+    await asyncio.sleep(1.0)
+    abandoned.cancel()
+    assert (await kept).text == alone.text
+    with pytest.raises(asyncio.CancelledError):
+        await abandoned
+    assert batches == [2]
+    assert (await llm.complete(ask(*short[:2]), COUNT, max_tokens=24)).text == alone.text
