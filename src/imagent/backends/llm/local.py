@@ -4,6 +4,8 @@
 Models load lazily on the first call and are shared per process by path, so several
 `LocalLLM` instances of one model cost one load and one context. A llama.cpp context is not
 thread-safe: every call on one model runs under that model's lock, in a worker thread.
+Calls made in the same turn of the event loop (`asyncio.gather`) go to the worker together
+and are decoded as one batch (`together`): each gets the answer it gets alone.
 The fixed head of each prompt is evaluated once per machine (`kv_reuse`): later calls, in
 this process or a new one, evaluate only what follows it.
 
