@@ -1,14 +1,15 @@
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from imagent.agent.agent import Agent
 from imagent.backends.judge.fake import FakeJudge
-from imagent.backends.llm.fake import FakeLLM
+from imagent.backends.llm.fake import FakeLLM, minimal_instance
 from imagent.backends.renderer.fake import FakeRenderer
 from imagent.core.errors import InputError, RunFailedError, UnknownBackendError
-from imagent.core.types import AskMode, GapStatus, Request, RunOptions, RunStatus
+from imagent.core.types import AskMode, GapRoute, GapStatus, Request, RunOptions, RunStatus
 from imagent.runs.png import read_png_record
 from imagent.settings import Settings
 
@@ -246,3 +247,97 @@ async def test_the_mascot_an_earlier_request_made_is_recalled_without_a_memory_p
     # Another user has no such mascot: nothing is recalled and nothing is said about it.
     other = await planner.plan(Request(prompt="put the mascot on a mug", user_id="v"))
     assert other.final_prompt == "put the mascot on a mug" and not other.warnings
+
+
+async def test_a_made_thing_the_model_read_as_a_lookup_is_recalled_when_memory_has_it(
+    settings: Settings,
+) -> None:
+    """The model reads "the flyer again but for december" as a lookup; the user's earlier
+    request made that flyer, so memory answers it and the lookup gives way (traced)."""
+    from imagent.memory.base import MemoryEntry
+    from imagent.memory.fake import InMemoryMemory
+
+    memory = InMemoryMemory()
+    flyer = (
+        "flyer for our studio's free community class: 'Sunrise Flow', Tuesdays 6:30am in the"
+        " Lotus Room. terracotta and cream, line-art sun in the corner"
+    )
+    for content in (flyer, "quick one: a cartoon cat doing downward dog"):
+        await memory.remember(MemoryEntry(user_id="u", session_id="s1", content=content))
+
+    def answer(messages: list[Any], schema: dict[str, Any] | None) -> Any:
+        system = str(messages[0]["content"])
+        if system.startswith("You find gaps"):
+            span = "the flyer again but for december"
+            return {"gaps": [{"span": span, "route": "search", "expression": ""}]}
+        if "refers to something from earlier" in system:
+            return {"phrases": ["Sunrise Flow"]}
+        return minimal_instance(schema or {})
+
+    llm = FakeLLM(function=answer)
+    planner = agent(settings, memory=memory, llm=llm)
+    prompt = "the flyer again but for december. add 'bring a friend'"
+    result = await planner.plan(Request(prompt=prompt, user_id="u"))
+    assert "Sunrise Flow" in result.final_prompt and "Lotus Room" in result.final_prompt
+    assert "downward dog" not in result.final_prompt
+    assert [g.route for g in result.gaps] == [GapRoute.MEMORY]
+    assert not any("lookup" in w for w in result.warnings)  # the search gap gave way
+    # Without that earlier flyer, the model's reading stands.
+    other = await agent(settings, memory=InMemoryMemory(), llm=FakeLLM(function=answer)).plan(
+        Request(prompt=prompt, user_id="u")
+    )
+    assert [g.route for g in other.gaps] == [GapRoute.SEARCH]
+
+
+async def test_an_earlier_request_that_starts_with_what_it_makes_counts_as_one(
+    settings: Settings,
+) -> None:
+    """ "3-panel comic: …" and "thumbnail for …" are requests, like "a card for …": the made
+    things and the nouns a request may start with are one list."""
+    from imagent.memory.base import MemoryEntry
+    from imagent.memory.fake import InMemoryMemory
+
+    memory = InMemoryMemory()
+    comic = (
+        "3-panel comic: Mo, a lanky sloth in a striped scarf, and Pip, a tiny hedgehog with a"
+        " backpack, search a laundromat for a lost sock. ink-and-wash style"
+    )
+    await memory.remember(MemoryEntry(user_id="u", session_id="s1", content=comic))
+    planner = agent(settings, memory=memory)
+    prompt = "one more panel for the comic - they finally find the sock!"
+    result = await planner.plan(Request(prompt=prompt, user_id="u"))
+    assert "lanky sloth" in result.final_prompt and "ink-and-wash" in result.final_prompt
+
+
+async def test_words_the_user_defined_are_recalled_not_looked_up(settings: Settings) -> None:
+    """ "The upcoming release is our hot sauce": the user said what "the upcoming release"
+    is, so the model's lookup of it gives way to what they said; a note that only mentions
+    the words defines nothing."""
+    from imagent.memory.base import MemoryEntry
+    from imagent.memory.fake import InMemoryMemory
+
+    async def plan(notes: list[str]) -> Any:
+        memory = InMemoryMemory()
+        for content in notes:
+            await memory.remember(MemoryEntry(user_id="u", session_id="s1", content=content))
+
+        def answer(messages: list[Any], schema: dict[str, Any] | None) -> Any:
+            system = str(messages[0]["content"])
+            if system.startswith("You find gaps"):
+                span = "the upcoming release"
+                return {"gaps": [{"span": span, "route": "search", "expression": ""}]}
+            if "refers to something from earlier" in system:
+                return {"phrases": ["our smoked chilli hot sauce, Ember No. 9"]}
+            return minimal_instance(schema or {})
+
+        planner = agent(settings, memory=memory, llm=FakeLLM(function=answer))
+        prompt = "a billboard visual for the upcoming release"
+        return await planner.plan(Request(prompt=prompt, user_id="u"))
+
+    defined = await plan(
+        ["The upcoming release is our smoked chilli hot sauce, Ember No. 9: squat amber bottle"]
+    )
+    assert "Ember No. 9" in defined.final_prompt
+    assert [g.route for g in defined.gaps] == [GapRoute.MEMORY]
+    mentioned = await plan(["can't wait for the upcoming release of that new phone"])
+    assert [g.route for g in mentioned.gaps] == [GapRoute.SEARCH]

@@ -83,6 +83,9 @@ def test_cues() -> None:
         ("给我家鹦鹉做个表情包", ["我家鹦鹉"]),
         ("还是那个风格，来一张冬至的", ["那个风格"]),
         ("the one that got away, a lonely lighthouse", []),
+        ("a billboard following the guidelines we agreed", ["the guidelines we agreed"]),
+        ("a tote bag with the slogan the team voted for", ["the slogan the team voted for"]),
+        ("a cake the kids decided to bake", []),
     ],
 )
 def test_memory_phrases_are_found_by_rules(prompt: str, spans: list[str]) -> None:

@@ -16,17 +16,6 @@ POINTS_BACK = re.compile(
     r"|from\s+before|same|usual|redo|the\s+one)\b|上次|之前|以前|昨天|那张|那个|老样子|还是|再",
     re.IGNORECASE,
 )
-# An image request as users write them: an imperative, or an image noun up front
-# ("a thank-you card for Sam", "Banner: 'Spring Fair' …", "帮我画…").
-REQUEST = re.compile(
-    r"^\W*(?:please\s+)?(?:make|draw|create|design|generate|render|paint|can\s+you|could\s+you"
-    r"|i\s+(?:need|want)|give\s+me)\b"
-    r"|^\W*(?:(?:a|an|the|one|some)\s+)?(?:[\w'-]+\s+){0,3}?(?:card|poster|logo|banner|flyer"
-    r"|image|picture|illustration|photo|drawing|icon|mascot|sticker|menu|invitation|avatar"
-    r"|portrait|sign|shot|wallpaper|cover)s?\b(?!\s+(?:is|are|was|were)\b)"
-    r"|^\W*(?:帮我|给我|请|画|做|设计|生成)",
-    re.IGNORECASE,
-)
 # Things an image request makes, which a later request may name ("our mascot").
 MADE_THINGS = frozenset(
     [
@@ -54,6 +43,21 @@ MADE_THINGS = frozenset(
         "postcard",
         "packaging",
     ]
+)
+# Other nouns an image request starts with.
+_IMAGE_NOUNS = frozenset(
+    ["image", "picture", "illustration", "photo", "drawing", "portrait", "shot"]
+)
+# An image request as users write them: an imperative, or an image noun up front
+# ("a thank-you card for Sam", "Banner: 'Spring Fair' …", "3-panel comic: …", "帮我画…").
+REQUEST = re.compile(
+    r"^\W*(?:please\s+)?(?:make|draw|create|design|generate|render|paint|can\s+you|could\s+you"
+    r"|i\s+(?:need|want)|give\s+me)\b"
+    r"|^\W*(?:(?:a|an|the|one|some)\s+)?(?:[\w'-]+\s+){0,3}?(?:"
+    + "|".join(sorted(MADE_THINGS | _IMAGE_NOUNS))
+    + r")s?\b(?!\s+(?:is|are|was|were)\b)"
+    r"|^\W*(?:帮我|给我|请|画|做|设计|生成)",
+    re.IGNORECASE,
 )
 # A taste the user keeps from request to request: its words, not what it was used on.
 TASTE = re.compile(

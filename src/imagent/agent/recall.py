@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from imagent.agent import extract
+from imagent.agent import extract, rules
 from imagent.agent.memory_notes import (
     MADE_THINGS,
     POINTS_BACK,
@@ -87,33 +87,68 @@ async def recall(gap: Gap, ctx: GroundContext) -> Gap | None:
 
 
 async def memory_probes(request: Request, gaps: list[Gap], memory: Memory) -> list[Gap]:
-    """Memory gaps for "the mascot" in "put the mascot on a mug" when no gap covers it and
-    an earlier request of this user made a mascot: the user's history is the evidence that
-    the phrase points back. None without such a request (nothing is recalled, nothing is
-    said)."""
-    found = [m.group(0) for m in _THE_MADE_THING.finditer(request.prompt)]
-    found = [f for f in found if not any(overlaps_text(f, g.span) for g in gaps)]
-    if not found:
-        return []
+    """Memory gaps the user's history is the evidence for, where no memory gap covers them:
+    "the mascot" in "put the mascot on a mug" when an earlier request of this user made a
+    mascot, and a phrase another gap routes elsewhere that the user has said what it is.
+    None without such evidence (nothing is recalled, nothing is said). A gap of another route
+    over the phrase ("the flyer again but for december" read as a lookup) does not stop the
+    probe: when memory answers, `outranked` drops that gap."""
     history = await memory.history(request.user_id, limit=HISTORY_LIMIT)
-    requests = [
-        e.content
-        for e in history
-        if e.role == "user" and e.kind == "message" and REQUEST.search(e.content)
+    said = [e for e in history if e.role == "user"]
+    requests = [e.content for e in said if e.kind == "message" and REQUEST.search(e.content)]
+    covered = [g.span for g in gaps if g.route is GapRoute.MEMORY]
+    found = [
+        m.group(0)
+        for m in _THE_MADE_THING.finditer(request.prompt)
+        if any(made_by(r, m.group(0)) for r in requests)
+    ]
+    # A lookup or a question over words the user has defined ("The upcoming release is our
+    # smoked chilli hot sauce"): their own statement says what the words mean.
+    found += [
+        g.span
+        for g in gaps
+        if g.route in (GapRoute.SEARCH, GapRoute.KNOWLEDGE, GapRoute.ASK)
+        and any(defines(line, g.span) for e in said for line in lines(e))
     ]
     probes: list[Gap] = []
     for span in dict.fromkeys(found):
-        if any(made_by(r, span) for r in requests):
-            probes.append(
-                Gap(
-                    id=_free_id([*gaps, *probes]),
-                    question=f"What do you mean by {span!r}?",
-                    route=GapRoute.MEMORY,
-                    span=span,
-                    decided_by="rules",
-                )
+        if any(overlaps_text(span, c) for c in covered):
+            continue
+        probes.append(
+            Gap(
+                id=_free_id([*gaps, *probes]),
+                question=f"What do you mean by {span!r}?",
+                route=GapRoute.MEMORY,
+                span=span,
+                decided_by="rules",
             )
+        )
     return probes
+
+
+def defines(note: str, span: str) -> bool:
+    """Whether a note of the user's says what the phrase is: "The upcoming release is our
+    smoked chilli hot sauce" for "the upcoming release", a profile's "slogan: …" for "the
+    slogan"."""
+    core = re.sub(r"^(?:the|a|an|this|that|our|my|这个|那个)\s*", "", span.strip(), flags=re.I)
+    if not core or len(core) > 60:
+        return False
+    named = r"(?:(?:the|our|my)\s+)?" + rules.span_pattern(core)
+    pattern = rf"(?<!\w){named}\s*(?:is|are|was|were|will\s+be|[:=]|叫|是)\s*\S"
+    return re.search(pattern, note, re.IGNORECASE) is not None
+
+
+def outranked(recalled: Gap, gaps: list[Gap]) -> list[Gap]:
+    """The gaps a resolved memory probe answers instead: a lookup, a knowledge question or a
+    question back to the user over the same words. The user's own earlier request is the
+    evidence of what the phrase means; a reading the model guessed without it gives way."""
+    return [
+        g
+        for g in gaps
+        if g.id != recalled.id
+        and g.route in (GapRoute.SEARCH, GapRoute.KNOWLEDGE, GapRoute.ASK)
+        and overlaps_text(recalled.span, g.span)
+    ]
 
 
 def _free_id(gaps: list[Gap]) -> str:

@@ -19,7 +19,7 @@ from imagent.agent.inputs import CheckedImage, check_inputs
 from imagent.agent.planning import make_plan
 from imagent.agent.planning.build import backed_facts
 from imagent.agent.probe import lookup_probe, speaks_of_the_named
-from imagent.agent.recall import memory_probes
+from imagent.agent.recall import memory_probes, outranked
 from imagent.agent.tasks import build_tasks, page_task
 from imagent.agent.trace import Tracer
 from imagent.core.errors import BudgetExceededError, StructuredOutputError
@@ -136,8 +136,10 @@ async def ground(ctx: RunContext) -> None:
 
 
 def _kept_recalls(grounded: list[Gap], probes: set[str], ctx: RunContext) -> list[Gap]:
-    """A memory probe is kept when memory answered it, else dropped without a warning."""
+    """A memory probe is kept when memory answered it, else dropped without a warning; the
+    gaps of other routes it answers instead are dropped (`recall.outranked`)."""
     kept = []
+    dropped: set[str] = set()
     for gap in grounded:
         if gap.id in probes:
             if gap.status is not GapStatus.RESOLVED:
@@ -149,8 +151,17 @@ def _kept_recalls(grounded: list[Gap], probes: set[str], ctx: RunContext) -> lis
                 gap_id=gap.id,
                 by="evidence",
             )
+            for other in outranked(gap, grounded):
+                dropped.add(other.id)
+                ctx.tracer.decision(
+                    "ground",
+                    f"dropped the {other.route.value} gap {other.span!r}: {gap.span!r} in it"
+                    " is something an earlier request of yours made",
+                    gap_id=other.id,
+                    by="evidence",
+                )
         kept.append(gap)
-    return kept
+    return [g for g in kept if g.id not in dropped]
 
 
 def _drop_guesses(ctx: RunContext) -> None:

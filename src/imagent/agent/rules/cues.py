@@ -60,7 +60,8 @@ _MEMORY_SPANS = re.compile(
     r"|\b(?:like|as)\s+the\s+one\s+(?:from\s+)?(?:last\s+(?:time|week|month)|yesterday|before|earlier)"
     # something made or decided before ("the banner from before", "the colours we picked"),
     r"|\bthe\s+(?:[\w'-]+\s+){0,2}?[\w'-]+\s+(?:from\s+(?:before|last\s+time|yesterday|earlier)"
-    r"|we\s+(?:made|did|drew|designed|changed|picked|chose|decided\s+on|agreed\s+on|settled\s+on)"
+    r"|(?:we|the\s+team|our\s+team|everyone)\s+(?:made|did|drew|designed|changed|picked|chose"
+    r"|decided(?:\s+on)?|agreed(?:\s+on)?|settled\s+on|voted\s+(?:for|on)|discussed|planned)"
     r"(?:\s+(?:it\s+to|yesterday|last\s+\w+|before))?)"
     # what the user does ("in line with what I eat"),
     r"|\b(?:what|how|where|when)\s+(?:I|we)\s+(?:usually\s+|always\s+|normally\s+)?\w+"
