@@ -202,6 +202,13 @@ def test_a_rename_replaces_the_one_name_it_renames() -> None:
     shop = place(["我的咖啡店叫“豆语”"], "店改名叫“山间豆语”了")
     assert shop is not None and shop.texts == ["我的咖啡店叫“山间豆语”"]
     assert place(["The Velvet Static and Blue Owls"], "we renamed to Paper Satellites") is None
+    # Two names, one of them what the thing is called: that one is renamed.
+    owl = ["a mascot for Brookfield Primary: a barn owl called Professor Hoot, in a cap"]
+    hoot = place(owl, "the pupils voted to rename him - he's Sir Hootsalot now")
+    assert hoot is not None
+    assert hoot.texts == [
+        "a mascot for Brookfield Primary: a barn owl called Sir Hootsalot, in a cap"
+    ]
 
 
 async def test_when_the_model_picks_nothing_me_is_still_the_profile() -> None:
@@ -238,6 +245,19 @@ async def test_like_the_one_last_week_is_the_last_request_that_made_one() -> Non
     )
     assert "papercut style, plum and pale gold" in (g.resolution or "")
     assert "rocket" not in (g.resolution or "")
+    # "this one for Priya": the card is for whom this request says, not the last one's.
+    assert "for Priya" in (g.resolution or "") and "Tom" not in (g.resolution or "")
+
+
+async def test_the_assistant_s_reply_stands_for_the_request_it_answered() -> None:
+    entries = [
+        said("画一张我们家的全家福插画：我、老公、女儿小满，还有柯基‘土豆’，日系手绘风"),
+        said("好的，这是你们一家在阳台上的日系手绘全家福，土豆也在。", role="agent"),
+        said("帮我画一只猫", "s2"),
+    ]
+    reply = "好的，这是你们一家在阳台上的日系手绘全家福，土豆也在。"
+    g = await recalled("上回那张全家福，换个冬天的背景", "上回那张全家福", entries, [reply])
+    assert g.resolution == "一张我们家的全家福插画：我、老公、女儿小满，还有柯基‘土豆’，日系手绘风"
 
 
 async def test_a_taste_leaves_out_what_a_later_note_gave_up() -> None:

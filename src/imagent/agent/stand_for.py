@@ -38,7 +38,8 @@ if TYPE_CHECKING:
 # A note that changes something said before.
 _CHANGES = re.compile(
     r"\b(?:now|moved|changed?|switch(?:ed)?|swap(?:ped)?|replaced?|instead|no\s+longer"
-    r"|any\s?more|gone|cut|dyed|updated?|renamed|dropped|not\s+\w+\s+any\s?more)\b"
+    r"|any\s?more|gone|cut|dyed|updated?|renamed?|dropped|not\s+\w+\s+any\s?more"
+    r"|this\s+(?:one|time)(?:['’]s|\s+is|\s+it['’]s)?)\b"
     r"|改成|改为|改到|换成|换了|搬到|搬去|不再|现在|如今|已经|改名",
     re.IGNORECASE,
 )
@@ -154,6 +155,10 @@ def _grown(span: str, phrase: str, notes: list[Note]) -> list[str]:
     if source.entry.kind == "profile":
         return _profile_part(span, phrase, source, notes)
     if source.entry.role != "user":
+        asked = _answered(source, notes)
+        if asked is not None and (POINTS_BACK.search(span) or made_by(asked.text, span)):
+            # The assistant's reply to a request: the request, in the user's own words.
+            return [_ASKING.sub("", asked.text, count=1) or asked.text]
         return [phrase] if not _is_short(phrase) else [source.text]
     if not REQUEST.search(source.text):
         return [source.text]  # what the user said about it
@@ -161,6 +166,16 @@ def _grown(span: str, phrase: str, notes: list[Note]) -> list[str]:
         # The earlier request the phrase points back to, without its "Draw …" / "帮我做".
         return [_ASKING.sub("", source.text, count=1) or source.text]
     return [phrase]
+
+
+def _answered(reply: Note, notes: list[Note]) -> Note | None:
+    """The user's request an assistant's note replies to: the user's last note before it,
+    in the same session, when that note is a request."""
+    before = notes[: notes.index(reply)] if reply in notes else []
+    last = next((n for n in reversed(before) if n.entry.role == "user"), None)
+    if last is None or last.entry.session_id != reply.entry.session_id:
+        return None
+    return last if REQUEST.search(last.text) else None
 
 
 def _profile_part(span: str, phrase: str, source: Note, notes: list[Note]) -> list[str]:

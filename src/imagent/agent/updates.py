@@ -51,7 +51,7 @@ _SWAPS = (
 # A note that renames something, and the names a text gives (quoted, or several capitalised
 # words: "Paper Satellites", "The Velvet Static").
 _RENAMED = re.compile(
-    r"\b(?:renamed|re-named|changed\s+(?:our|its|the|my|his|her|their)\s+name|new\s+name"
+    r"\b(?:renamed?|re-named?|changed\s+(?:our|its|the|my|his|her|their)\s+name|new\s+name"
     r"|now\s+called|goes\s+by)\b|改名|更名|改叫|新名字",
     re.IGNORECASE,
 )
@@ -131,11 +131,20 @@ def _renamed(texts: list[str], change: str) -> tuple[str, str] | None:
     if cue is None:
         return None
     olds = _distinct(_names(" ; ".join(texts)))
+    if len(olds) > 1:  # a school and its mascot: the name is the one the thing is called
+        called = _distinct(_names(" ; ".join(_after_called(t) for t in texts)))
+        olds = called[:1] if len(called) == 1 else olds
     said = " ".join(texts).lower()
     new = next((n for n in _names(change[cue.start() :]) if n.lower() not in said), None)
     if len(olds) != 1 or new is None:
         return None
     return olds[0], new
+
+
+def _after_called(text: str) -> str:
+    """What follows "called" / "named" / 叫 in `text` (the name a thing goes by), or ""."""
+    m = re.search(r"\b(?:called|named)\s+|叫(?:做)?", text, re.IGNORECASE)
+    return text[m.end() :] if m else ""
 
 
 def _names(text: str) -> list[str]:
@@ -165,10 +174,22 @@ def _places(text: str) -> list[str]:
     return names
 
 
+# Whom a card or a gift is for: a name after "for" ("for Tom from accounts", "for Priya's
+# leaving do"); capitals tell a name.
+_FOR_SOMEONE = re.compile(r"\bfor\s+([A-Z][a-z][\w-]*)(?:['’]s)?\b")
+
+
+def _recipients(text: str) -> list[str]:
+    return [n for n in _FOR_SOMEONE.findall(text) if n.lower() not in _NOT_PEOPLE]
+
+
+_NOT_PEOPLE = frozenset(["the", "our", "my", "a", "an", "this", "that", "christmas", "easter"])
+
 # Each kind of value a change may move, and how to find it in a text.
 _FINDERS: dict[str, Callable[[str], list[str]]] = {
     **{kind: pattern.findall for kind, pattern in _KINDS.items()},
     "place": _places,
+    "recipient": _recipients,
 }
 
 
