@@ -341,3 +341,45 @@ async def test_words_the_user_defined_are_recalled_not_looked_up(settings: Setti
     assert [g.route for g in defined.gaps] == [GapRoute.MEMORY]
     mentioned = await plan(["can't wait for the upcoming release of that new phone"])
     assert [g.route for g in mentioned.gaps] == [GapRoute.SEARCH]
+
+
+async def test_the_event_is_recalled_from_what_the_user_said_about_it(settings: Settings) -> None:
+    """ "the event" names nothing in the request: the user's own notes may say what it is
+    (the model picks the words, the later note moves the venue); with no notes, or "the event
+    of the year", nothing is asked of memory."""
+    from imagent.memory.base import MemoryEntry
+    from imagent.memory.fake import InMemoryMemory
+
+    quiz = (
+        "we're running a charity quiz night for Hillside Animal Shelter! 'Quizzly Bears',"
+        " 12 December, 7pm, at the Wheatsheaf pub, £5 a head"
+    )
+    moved = "ugh the Wheatsheaf double-booked us, so it's now at St Jude's church hall"
+    recalls: list[str] = []
+
+    def answer(messages: list[Any], schema: dict[str, Any] | None) -> Any:
+        system = str(messages[0]["content"])
+        if "refers to something from earlier" in system:
+            recalls.append(str(messages[-1]["content"]))
+            return {"phrases": ["charity quiz night for Hillside Animal Shelter"]}
+        if system.startswith("You find gaps"):
+            return {"gaps": []}
+        return minimal_instance(schema or {})
+
+    async def plan(prompt: str, notes: list[str]) -> Any:
+        memory = InMemoryMemory()
+        for content in notes:
+            await memory.remember(MemoryEntry(user_id="u", session_id="s1", content=content))
+        planner = agent(settings, memory=memory, llm=FakeLLM(function=answer))
+        return await planner.plan(Request(prompt=prompt, user_id="u"))
+
+    story = await plan("an insta story for the event, short and punchy", [quiz, moved])
+    assert "Quizzly Bears" in story.final_prompt and "St Jude" in story.final_prompt
+    assert "Wheatsheaf pub" not in story.final_prompt
+    assert len(recalls) == 1
+    for prompt, notes in (
+        ("an insta story for the event, short and punchy", []),
+        ("a poster for the event of the year", [quiz]),
+    ):
+        result = await plan(prompt, notes)
+        assert result.final_prompt.startswith(prompt) and len(recalls) == 1

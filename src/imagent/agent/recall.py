@@ -50,6 +50,18 @@ _THE_MADE_THING = re.compile(
 )
 
 
+# "the event", "the new product", "给新店": words people use for their own thing, which only
+# their history can say (a probe: nothing is recalled unless the model finds it there).
+_THE_OWN_THING = re.compile(
+    r"\bthe\s+(?:(?:new|upcoming|next|latest|big|same)\s+)?(?:event|product|release|launch"
+    r"|project|campaign|show|party|occasion|shop|store|business|brand|company|book|album"
+    r"|class|course|meetup|fair|festival|wedding|podcast|channel|series|guidelines|rules)\b"
+    r"(?!\s+of\b)"
+    r"|(?:这个|那个|这次|那次|这场|我们的)活动|新店|新品|新产品|新书",
+    re.IGNORECASE,
+)
+
+
 class Recalled(BaseModel):
     phrases: list[str] = Field(default_factory=list, max_length=6)
 
@@ -89,7 +101,8 @@ async def recall(gap: Gap, ctx: GroundContext) -> Gap | None:
 async def memory_probes(request: Request, gaps: list[Gap], memory: Memory) -> list[Gap]:
     """Memory gaps the user's history is the evidence for, where no memory gap covers them:
     "the mascot" in "put the mascot on a mug" when an earlier request of this user made a
-    mascot, and a phrase another gap routes elsewhere that the user has said what it is.
+    mascot, a phrase another gap routes elsewhere that the user has said what it is, and
+    words people use for their own thing ("the event", "新店") that nothing else covers.
     None without such evidence (nothing is recalled, nothing is said). A gap of another route
     over the phrase ("the flyer again but for december" read as a lookup) does not stop the
     probe: when memory answers, `outranked` drops that gap."""
@@ -109,6 +122,12 @@ async def memory_probes(request: Request, gaps: list[Gap], memory: Memory) -> li
         for g in gaps
         if g.route in (GapRoute.SEARCH, GapRoute.KNOWLEDGE, GapRoute.ASK)
         and any(defines(line, g.span) for e in said for line in lines(e))
+    ]
+    # Words for the user's own thing fill a silence only: no gap of any route over them.
+    found += [
+        m.group(0)
+        for m in _THE_OWN_THING.finditer(request.prompt)
+        if said and not any(overlaps_text(m.group(0), g.span) for g in gaps)
     ]
     probes: list[Gap] = []
     for span in dict.fromkeys(found):
