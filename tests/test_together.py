@@ -141,3 +141,33 @@ async def test_a_call_abandoned_in_a_batch_leaves_the_others_their_answers(
         await abandoned
     assert batches == [2]
     assert (await llm.complete(ask(*short[:2]), COUNT, max_tokens=24)).text == alone.text
+
+
+async def test_a_batch_whose_calls_are_all_abandoned_stops_computing_at_once(llm: Any) -> None:
+    """Both calls are cancelled while their long heads are still being evaluated: llama.cpp
+    stops within a step, and the model is free again long before the heads would be done."""
+    import time
+    import uuid
+
+    loaded = llm._loaded
+    words = " ".join(f"rule {i}: keep the answer short and plain." for i in range(80))
+    heads = [f"{uuid.uuid4()} {words}" for _ in range(2)]  # never saved: evaluated here
+    loop = asyncio.get_running_loop()
+    calls = [
+        loop.create_task(llm.complete(ask(head, "a red kite"), COLOUR, max_tokens=16))
+        for head in heads
+    ]
+    while not loaded.lock.locked():
+        assert not any(call.done() for call in calls), "a call ended before it took the model"
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.5)
+    started = time.monotonic()
+    for call in calls:
+        call.cancel()
+    freed = await asyncio.to_thread(loaded.lock.acquire, True, 5.0)
+    assert freed and time.monotonic() - started < 2.0  # the heads take ~20 s to evaluate
+    loaded.lock.release()
+    for call in calls:
+        with pytest.raises(asyncio.CancelledError):
+            await call
+    assert '"green"' in (await llm.complete(ask(*CALLS[0][:2]), COLOUR, max_tokens=16)).text

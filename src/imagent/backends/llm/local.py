@@ -27,7 +27,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, Protocol, cast
 
 import llama_cpp
 
@@ -108,6 +108,21 @@ class LlamaOptions:
         )
 
 
+class Abandoned(Protocol):
+    def is_set(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class _AllAbandoned:
+    """Set once every call of a batch is abandoned: only then may llama.cpp stop computing
+    (one abandoned call is dropped from the batch between passes)."""
+
+    events: tuple[threading.Event, ...]
+
+    def is_set(self) -> bool:
+        return all(event.is_set() for event in self.events)
+
+
 @dataclass
 class _Waiting:
     """A call waiting for the model, with the future its caller awaits."""
@@ -123,7 +138,7 @@ class _Loaded:
     llama: llama_cpp.Llama
     lock: threading.Lock
     prefixes: PrefixReuse
-    abandoned: threading.Event  # the running call's: set when nobody waits for it any more
+    abandoned: Abandoned  # the running calls': set when nobody waits for them any more
     abort: Any = None  # llama.cpp's abort callback, kept alive here: C holds a pointer
     # Calls of one event loop that arrived in the same turn, decoded together.
     waiting: dict[asyncio.AbstractEventLoop, list[_Waiting]] = field(default_factory=dict)
@@ -292,7 +307,7 @@ class LocalLLM(LLM):
                     i, _ = group[0]
                     outcomes[i] = self._alone(loaded, calls[i])
                 elif group:
-                    loaded.abandoned = threading.Event()  # each call is checked per step
+                    loaded.abandoned = _AllAbandoned(tuple(calls[i].abandoned for i, _ in group))
                     answers = together.decode_together(
                         loaded.llama, loaded.prefixes, [p for _, p in group]
                     )
