@@ -388,7 +388,7 @@ async def test_local_llm_loads_once_and_passes_the_schema(fake_llama: Path) -> N
         "use_mmap": False,
         "seed": 0,
         "verbose": False,
-        "sequences": 3,  # calls made together are decoded as one batch
+        "sequences": 2,  # calls made together are decoded as one batch
     }
     assert llama.calls[0]["response_format"] == {"type": "json_object", "schema": schema}
     assert llama.calls[0]["max_tokens"] == 9 and llama.calls[0]["temperature"] == 0.0

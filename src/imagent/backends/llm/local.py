@@ -299,7 +299,7 @@ class LocalLLM(LLM):
                 elif prepared is None:
                     outcomes[i] = self._alone(loaded, call)
                 else:
-                    if len(groups[-1]) == together.MAX_TOGETHER:
+                    if len(groups[-1]) == together.batch_size(loaded.llama):
                         groups.append([])
                     groups[-1].append((i, prepared))
             for group in groups:

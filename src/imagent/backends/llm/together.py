@@ -30,8 +30,11 @@ from imagent.backends.llm.base import Message
 from imagent.backends.llm.kv_reuse import MIN_PREFIX_TOKENS, PrefixReuse, forget
 from imagent.backends.llm.sampling import GrammarCheckedGreedy
 
-MAX_TOGETHER = 3
-SEQUENCES = MAX_TOGETHER  # the context's sequences; llama-cpp-python's own is number 0
+MAX_TOGETHER = 3  # rows llama.cpp computes as it computes one
+# The context's sequences (llama-cpp-python's own is number 0): the planner asks two
+# questions at once; each sequence holds its own KV cache (~117 MB at 4096 tokens for the
+# 1.5B model), so a third, for the rarer three calls at once, is not worth its memory.
+SEQUENCES = 2
 
 
 @dataclass
@@ -158,8 +161,8 @@ def decode_together(
     llama: llama_cpp.Llama, prefixes: PrefixReuse, calls: list[Call]
 ) -> list[dict[str, Any] | Exception]:
     """Each call's response (as `create_chat_completion` gives it), or the exception that
-    ended it; at most `MAX_TOGETHER` calls, in a context of at least as many sequences."""
-    assert 0 < len(calls) <= min(MAX_TOGETHER, llama.context_params.n_seq_max)
+    ended it; at most `batch_size(llama)` calls."""
+    assert 0 < len(calls) <= batch_size(llama)
     streams: list[_Stream] = []
     try:
         for seq, call in enumerate(calls):
@@ -182,6 +185,11 @@ def decode_together(
             stream.sampler.close()
     _keep_only_the_first(llama, streams)
     return [s.response() if s.done else RuntimeError("call abandoned") for s in streams]
+
+
+def batch_size(llama: llama_cpp.Llama) -> int:
+    """How many calls `llama` can decode together."""
+    return min(MAX_TOGETHER, int(llama.context_params.n_seq_max))
 
 
 def _start(llama: llama_cpp.Llama, prefixes: PrefixReuse, stream: _Stream) -> None:
