@@ -171,3 +171,20 @@ async def test_a_batch_whose_calls_are_all_abandoned_stops_computing_at_once(llm
         with pytest.raises(asyncio.CancelledError):
             await call
     assert '"green"' in (await llm.complete(ask(*CALLS[0][:2]), COLOUR, max_tokens=16)).text
+
+
+async def test_one_sequence_decodes_calls_one_at_a_time(
+    default_model: Path, batches: list[int]
+) -> None:
+    from imagent.backends.llm.local import LocalLLM
+
+    one = LocalLLM("", Settings(model_dir=default_model.parent, llm_sequences=1))
+    calls = [llm_call(one, c) for c in CALLS[:2]]
+    texts = [c.text for c in await asyncio.gather(*calls)]
+    assert batches == []  # IMAGENT_LLM_SEQUENCES=1: never together
+    assert '"green"' in texts[0] and '"count": 5' in texts[1]
+
+
+def llm_call(llm: Any, call: tuple[str, str, dict[str, Any], int]) -> Any:
+    system, request, schema, n = call
+    return llm.complete(ask(system, request), schema, max_tokens=n)

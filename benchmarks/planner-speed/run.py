@@ -8,7 +8,8 @@ Measures, for `local/<model>` (default: the default planner model):
 - a fresh `imagent plan` process (wall time and peak memory), min / median / max over
   requests drawn evenly from the dev suite: once with no saved prompt head on the machine
   ("first run"), then with it ("fresh process");
-- a warm planning call (one process, model loaded), over the same requests.
+- a warm planning call (one process, model loaded), over the same requests, with the
+  planner's calls decoded together and one at a time, interleaved.
 
 Prints a table and writes `results.json` to --out, with the machine and how loaded it was.
 Other work on the machine slows everything: compare numbers only from one quiet run.
@@ -294,20 +295,30 @@ def fresh_plans(
 
 
 async def warm_plans(model: str, requests: list[str]) -> dict[str, Any]:
-    """`Agent.plan` in one process with the model loaded and one call made already."""
+    """`Agent.plan` in one process with the model loaded and one call made already; each
+    request is planned twice in turn, with the planner's calls decoded together (the
+    default) and one at a time (`llm_sequences=1`), so drift hits both alike."""
     unload_models()
     with tempfile.TemporaryDirectory() as home:
-        settings = Settings(home=Path(home), llm=f"local/{model}")
-        async with Agent(settings) as agent:
-            await agent.plan("a lighthouse at dusk")
-            walls, llm_s = [], []
+        together = Settings(home=Path(home), llm=f"local/{model}")
+        alone = together.model_copy(update={"llm_sequences": 1})
+        async with Agent(together) as first, Agent(alone) as second:
+            await first.plan("a lighthouse at dusk")
+            walls: dict[str, list[float]] = {"together": [], "one at a time": []}
+            prompts: dict[str, list[str]] = {"together": [], "one at a time": []}
             for prompt in requests:
-                start = time.perf_counter()
-                result = await agent.plan(prompt)
-                walls.append(time.perf_counter() - start)
-                llm_s.append(result.timings_s.get("plan", 0.0))
+                for name, agent in (("together", first), ("one at a time", second)):
+                    start = time.perf_counter()
+                    result = await agent.plan(prompt)
+                    walls[name].append(time.perf_counter() - start)
+                    prompts[name].append(result.final_prompt)
     unload_models()
-    return {"wall_s": spread(walls), "plan_step_s": spread(llm_s)}
+    same = sum(a == b for a, b in zip(prompts["together"], prompts["one at a time"], strict=True))
+    return {
+        "wall_s": spread(walls["together"]),
+        "one_at_a_time_wall_s": spread(walls["one at a time"]),
+        "same_prompts": f"{same} of {len(requests)}",
+    }
 
 
 # --- report ---------------------------------------------------------------------------------
@@ -361,10 +372,13 @@ def _runs_table(results: dict[str, Any]) -> str:
             f"{w['max']} | {fresh['peak_rss_mb']['median']} |"
         )
     if results.get("warm"):
-        w = results["warm"]["wall_s"]
-        lines.append(
-            f"| warm planning call (`Agent.plan`) | {w['min']} / {w['median']} / {w['max']} | |"
-        )
+        warm = results["warm"]
+        w, o = warm["wall_s"], warm["one_at_a_time_wall_s"]
+        lines += [
+            f"| warm planning call (`Agent.plan`) | {w['min']} / {w['median']} / {w['max']} | |",
+            f"| the same, calls decoded one at a time, interleaved ({warm['same_prompts']} prompts"
+            f" alike) | {o['min']} / {o['median']} / {o['max']} | |",
+        ]
     m = results["machine"]
     lines += [
         "",

@@ -137,11 +137,15 @@ class Settings(BaseSettings):
     max_rounds: int = Field(default=2, ge=0, le=10)  # as RunOptions.max_rounds
     # The embedded model (`local/...`): one assembled copy per machine, in IMAGENT_MODEL_DIR
     # or the user cache folder; llama.cpp threads (default: the physical cores this process
-    # may use); context length; disk space for cached prompt prefixes (0 turns that off).
+    # may use); context length; disk space for cached prompt prefixes (0 turns that off);
+    # calls decoded together.
     model_dir: Path | None = None
     llm_threads: int | None = Field(default=None, ge=1, le=512)
     llm_context: int = Field(default=4096, ge=512, le=131072)
     llm_prefix_cache_mb: int = Field(default=512, ge=0)
+    # Calls the embedded model decodes together (each sequence holds its own KV cache, ~117 MB
+    # at 4096 tokens for the default model); 1 decodes one call at a time.
+    llm_sequences: int = Field(default=2, ge=1, le=3)
     retries: int = Field(default=3, ge=1, le=20)  # attempts for a call that failed retryably
     retry_wait_s: float = Field(default=1.0, ge=0, le=600)  # first backoff; doubles each attempt
     search_cache_ttl_s: float = Field(default=21600.0, ge=0)  # hosted search answers; 0 = off

@@ -96,6 +96,7 @@ class LlamaOptions:
     n_threads: int
     prefix_folder: Path | None  # None: saved prompt heads stay in this process
     prefix_disk_bytes: int
+    sequences: int  # calls decoded together (`together`)
 
     @classmethod
     def of(cls, settings: Settings) -> LlamaOptions:
@@ -105,6 +106,7 @@ class LlamaOptions:
             n_threads=settings.llm_threads or default_threads(),
             prefix_folder=prefix_cache_dir(settings) if disk_bytes else None,
             prefix_disk_bytes=disk_bytes,
+            sequences=settings.llm_sequences,
         )
 
 
@@ -144,12 +146,6 @@ class _Loaded:
     waiting: dict[asyncio.AbstractEventLoop, list[_Waiting]] = field(default_factory=dict)
     workers: set[asyncio.Future[Any]] = field(default_factory=set)
 
-    @property
-    def together(self) -> bool:
-        """Whether the context holds sequences for calls decoded together."""
-        params = getattr(self.llama, "context_params", None)
-        return getattr(params, "n_seq_max", 1) >= 2 and self.prefixes.enabled
-
     def watch(self) -> None:
         """Have llama.cpp stop computing once the running call is abandoned."""
         context = getattr(getattr(self.llama, "_ctx", None), "ctx", None)
@@ -180,7 +176,7 @@ def _load(path: Path, identity: str, options: LlamaOptions, backend_id: str) -> 
                     use_mmap=False,
                     seed=0,
                     verbose=False,
-                    sequences=together.SEQUENCES,
+                    sequences=options.sequences,
                 )
             except Exception as exc:  # llama.cpp reports load failures as bare ValueErrors
                 raise BackendError(backend_id, f"llama.cpp could not load {path}: {exc}") from exc
@@ -287,19 +283,20 @@ class LocalLLM(LLM):
         """Each call's response or error: calls that can share a batch are decoded together,
         the others one after the other."""
         outcomes: dict[int, dict[str, Any] | BaseException] = {}
+        size = min(together.batch_size(loaded.llama), self.settings.llm_sequences)
         with loaded.lock:
             groups: list[list[tuple[int, together.Call]]] = [[]]
             for i, call in enumerate(calls):
                 if call.abandoned.is_set():
                     outcomes[i] = BackendError(self.id, "call abandoned before it started")
                     continue
-                prepared = self._prepare_together(loaded, call) if len(calls) > 1 else None
+                prepared = self._prepare_together(loaded, call) if len(calls) > 1 < size else None
                 if isinstance(prepared, BaseException):
                     outcomes[i] = prepared
                 elif prepared is None:
                     outcomes[i] = self._alone(loaded, call)
                 else:
-                    if len(groups[-1]) == together.batch_size(loaded.llama):
+                    if len(groups[-1]) == size:
                         groups.append([])
                     groups[-1].append((i, prepared))
             for group in groups:
@@ -318,7 +315,7 @@ class LocalLLM(LLM):
     def _prepare_together(
         self, loaded: _Loaded, call: _Waiting
     ) -> together.Call | BaseException | None:
-        if not loaded.together:
+        if not loaded.prefixes.enabled:  # no chat template: llama-cpp-python's way only
             return None
         try:
             return together.prepare(

@@ -31,10 +31,6 @@ from imagent.backends.llm.kv_reuse import MIN_PREFIX_TOKENS, PrefixReuse, forget
 from imagent.backends.llm.sampling import GrammarCheckedGreedy
 
 MAX_TOGETHER = 3  # rows llama.cpp computes as it computes one
-# The context's sequences (llama-cpp-python's own is number 0): the planner asks two
-# questions at once; each sequence holds its own KV cache (~117 MB at 4096 tokens for the
-# 1.5B model), so a third, for the rarer three calls at once, is not worth its memory.
-SEQUENCES = 2
 
 
 @dataclass
@@ -188,8 +184,9 @@ def decode_together(
 
 
 def batch_size(llama: llama_cpp.Llama) -> int:
-    """How many calls `llama` can decode together."""
-    return min(MAX_TOGETHER, int(llama.context_params.n_seq_max))
+    """How many calls `llama` can decode together (1 for a context of one sequence)."""
+    sequences = getattr(getattr(llama, "context_params", None), "n_seq_max", 1)
+    return min(MAX_TOGETHER, int(sequences))
 
 
 def _start(llama: llama_cpp.Llama, prefixes: PrefixReuse, stream: _Stream) -> None:
