@@ -188,3 +188,30 @@ async def test_one_sequence_decodes_calls_one_at_a_time(
 def llm_call(llm: Any, call: tuple[str, str, dict[str, Any], int]) -> Any:
     system, request, schema, n = call
     return llm.complete(ask(system, request), schema, max_tokens=n)
+
+
+async def test_a_call_llama_cpp_refuses_fails_alone(llm: Any) -> None:
+    from imagent.core.errors import BackendError
+
+    alone = await llm.complete(ask(*CALLS[0][:2]), COLOUR, max_tokens=16)
+    refused = {"type": "object", "properties": {"colour": {"enum": []}}, "required": ["colour"]}
+    good, bad = await asyncio.gather(
+        llm.complete(ask(*CALLS[0][:2]), COLOUR, max_tokens=16),
+        llm.complete(ask(*CALLS[1][:2]), refused, max_tokens=16),
+        return_exceptions=True,
+    )
+    assert isinstance(bad, BackendError)
+    assert not isinstance(good, BaseException) and good.text == alone.text
+
+
+async def test_a_head_held_as_part_of_a_longer_one_is_not_reused(llm: Any) -> None:
+    """A re-ask's head holds the first prompt's head as its start, evaluated in other
+    batches: the next call with that head restores its own saved state instead."""
+    loaded = llm._loaded
+    first = ask(COLOUR_SYSTEM, "a lemon")
+    again = [*first, {"role": "assistant", "content": "{}"}, {"role": "user", "content": "Again."}]
+    with loaded.lock:
+        loaded.prefixes.prepare(first)
+        loaded.prefixes.prepare(again)
+        report = loaded.prefixes.prepare(ask(COLOUR_SYSTEM, "fresh snow"))
+    assert report.source in ("ram", "disk")

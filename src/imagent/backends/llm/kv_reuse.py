@@ -37,6 +37,7 @@ from imagent.backends.llm.prefix_cache import (
 
 MIN_PREFIX_TOKENS = 32  # a shorter head evaluates in well under a second: not worth saving
 _MARKER = "\ue000imagent-prompt-head\ue000"  # private-use characters: in no real prompt
+_BUILT_HEAD = "_imagent_built_head"  # on a Llama: the head its sequence 0 was built as
 _SEQ = 0  # llama-cpp-python's own sequence; calls decoded together use more (`together`)
 _log = logging.getLogger("imagent.llm.kv_reuse")
 
@@ -146,12 +147,16 @@ class PrefixReuse:
             forget(self.llama)  # the whole prompt is evaluated, from its first token
             return PrefixReport("off", boundary, 0, time.perf_counter() - start)
         head = tokens[:boundary]
-        if common_prefix(self.llama._input_ids.tolist(), head) == boundary:
+        built = getattr(self.llama, _BUILT_HEAD, None) == tuple(head)
+        if built and common_prefix(self.llama._input_ids.tolist(), head) == boundary:
             source: Source = "live"
         else:
+            # Only a context built as exactly this head is reused: one that holds these
+            # tokens as part of a longer head was evaluated in other batches.
             forget(self.llama)
             source = self.head_into(head, _SEQ)
             self.llama.input_ids[:boundary] = head
+            setattr(self.llama, _BUILT_HEAD, tuple(head))
         self.llama.n_tokens = boundary  # `eval` drops whatever the context holds past it
         self.llama._requires_eval = True
         reused = 0 if source == "evaluated" else boundary
@@ -213,6 +218,7 @@ def restore_sequence(llama: llama_cpp.Llama, snapshot: Snapshot, seq: int) -> bo
 
 def forget(llama: llama_cpp.Llama) -> None:
     """Empty the context, so nothing stale can be mistaken for a prefix."""
+    setattr(llama, _BUILT_HEAD, None)
     llama.n_tokens = 0
     llama._requires_eval = True
     llama_cpp.llama_memory_seq_rm(llama_cpp.llama_get_memory(llama.ctx), -1, -1, -1)

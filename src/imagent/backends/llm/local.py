@@ -249,6 +249,7 @@ class LocalLLM(LLM):
             response = await call.future
         except asyncio.CancelledError:
             call.abandoned.set()  # llama.cpp stops at its next graph step and frees the model
+            call.future.cancel()  # what the worker reports for it is not wanted
             raise
         usage = response.get("usage") or {}
         return Completion(
@@ -263,7 +264,11 @@ class LocalLLM(LLM):
 
         def settle(worker: asyncio.Future[list[dict[str, Any] | BaseException]]) -> None:
             loaded.workers.discard(worker)
-            failed = worker.exception() if not worker.cancelled() else None
+            failed = (
+                BackendError(self.id, "call abandoned")
+                if worker.cancelled()
+                else worker.exception()
+            )
             outcomes = [failed] * len(calls) if failed else worker.result()
             for call, outcome in zip(calls, outcomes, strict=True):
                 if call.future.done():

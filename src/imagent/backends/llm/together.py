@@ -157,15 +157,29 @@ def decode_together(
     llama: llama_cpp.Llama, prefixes: PrefixReuse, calls: list[Call]
 ) -> list[dict[str, Any] | Exception]:
     """Each call's response (as `create_chat_completion` gives it), or the exception that
-    ended it; at most `batch_size(llama)` calls."""
+    ended it; at most `batch_size(llama)` calls. A call that cannot start (a grammar
+    llama.cpp refuses) fails alone; a pass that fails fails every call in it."""
     assert 0 < len(calls) <= batch_size(llama)
+    failed: dict[int, Exception] = {}
     streams: list[_Stream] = []
     try:
         for seq, call in enumerate(calls):
-            stream = _Stream(call, seq, GrammarCheckedGreedy(llama, call.grammar))
+            try:
+                stream = _Stream(call, seq, GrammarCheckedGreedy(llama, call.grammar))
+            except Exception as exc:
+                failed[seq] = exc
+                continue
             streams.append(stream)
-            _start(llama, prefixes, stream)
-        while live := [s for s in streams if not s.done and not s.call.abandoned.is_set()]:
+            try:
+                _start(llama, prefixes, stream)
+            except Exception as exc:
+                failed[seq] = exc
+                _empty(llama, seq)  # sequence 0 starts first: nothing else is there yet
+        while live := [
+            s
+            for s in streams
+            if s.seq not in failed and not s.done and not s.call.abandoned.is_set()
+        ]:
             rows = [(s.pending, len(s.tokens), s.seq) for s in live]
             _decode(llama, [(token, at, seq) for token, at, seq in rows if token is not None])
             for row, stream in enumerate(live):
@@ -175,12 +189,27 @@ def decode_together(
                 stream.take(llama, row)
     except Exception as exc:
         forget(llama)
-        return [exc for _ in calls]
+        return [failed.get(seq, exc) for seq in range(len(calls))]
     finally:
         for stream in streams:
             stream.sampler.close()
-    _keep_only_the_first(llama, streams)
-    return [s.response() if s.done else RuntimeError("call abandoned") for s in streams]
+    _keep_only_the_first(llama, [s for s in streams if s.seq not in failed])
+    done = {s.seq: s for s in streams}
+    return [
+        failed[seq]
+        if seq in failed
+        else done[seq].response()
+        if done[seq].done
+        else RuntimeError("call abandoned")
+        for seq in range(len(calls))
+    ]
+
+
+def _empty(llama: llama_cpp.Llama, seq: int) -> None:
+    if seq == 0:
+        forget(llama)
+    else:
+        llama_cpp.llama_memory_seq_rm(llama_cpp.llama_get_memory(llama.ctx), seq, -1, -1)
 
 
 def batch_size(llama: llama_cpp.Llama) -> int:
@@ -247,9 +276,13 @@ def _keep_only_the_first(llama: llama_cpp.Llama, streams: list[_Stream]) -> None
     """Empty every sequence but llama-cpp-python's own, which holds what the first call
     evaluated: its next call reuses the shared part, as after a lone call."""
     memory = llama_cpp.llama_get_memory(llama.ctx)
-    for stream in streams[1:]:
-        llama_cpp.llama_memory_seq_rm(memory, stream.seq, -1, -1)
-    first = streams[0].tokens
-    llama.input_ids[: len(first)] = first
-    llama.n_tokens = len(first)
+    for stream in streams:
+        if stream.seq != 0:
+            llama_cpp.llama_memory_seq_rm(memory, stream.seq, -1, -1)
+    first = next((s for s in streams if s.seq == 0), None)
+    if first is None:
+        forget(llama)
+        return
+    llama.input_ids[: len(first.tokens)] = first.tokens
+    llama.n_tokens = len(first.tokens)
     llama._requires_eval = True
