@@ -87,6 +87,7 @@ class BudgetedLLM(LLM):
         self.supports_json_schema = inner.supports_json_schema  # type: ignore[misc]
         self.supports_images = inner.supports_images  # type: ignore[misc]
         self.tier = inner.tier
+        self._running = 0  # calls started and not yet recorded in `usage`
 
     @property
     def id(self) -> str:
@@ -108,9 +109,14 @@ class BudgetedLLM(LLM):
     ) -> Completion:
         # A VLM judge's calls are counted in usage but bounded by candidates and rounds, not
         # by this budget: judging one more candidate must not starve the planner.
+        # Calls made at once (the planner's two) count before either is recorded.
         spent = self.usage.llm_calls - self.usage.calls_by_step.get(JUDGE_STEP, 0)
-        if spent >= self.budget:
+        if spent + self._running >= self.budget:
             raise BudgetExceededError(f"the run used its budget of {self.budget} model calls")
-        return await self.inner.complete(
-            messages, schema, max_tokens=max_tokens, temperature=temperature
-        )
+        self._running += 1
+        try:
+            return await self.inner.complete(
+                messages, schema, max_tokens=max_tokens, temperature=temperature
+            )
+        finally:
+            self._running -= 1
