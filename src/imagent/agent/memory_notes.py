@@ -53,9 +53,11 @@ _IMAGE_NOUNS = frozenset(
 REQUEST = re.compile(
     r"^\W*(?:please\s+)?(?:make|draw|create|design|generate|render|paint|can\s+you|could\s+you"
     r"|i\s+(?:need|want)|give\s+me)\b"
-    r"|^\W*(?:(?:a|an|the|one|some)\s+)?(?:[\w'-]+\s+){0,3}?(?:"
+    r"|^\W*(?!(?:my|our|his|her|their|i|we)\b)(?:(?:a|an|the|one|some)\s+)?(?:[\w'-]+\s+){0,3}?(?:"
     + "|".join(sorted(MADE_THINGS | _IMAGE_NOUNS))
-    + r")s?\b(?!\s+(?:is|are|was|were)\b)"
+    # not a statement ("the badge has a fox on it") or another noun ("cover band")
+    + r")s?\b(?!\s+(?:is|are|was|were|has|have|had|arrived|came|closed|band|shop|store"
+    r"|book|artist|page)s?\b)"
     r"|^\W*(?:帮我|给我|请|画|做|设计|生成)",
     re.IGNORECASE,
 )

@@ -45,19 +45,8 @@ MAX_RESOLUTION_CHARS = 400
 HISTORY_LIMIT = 200  # the newest entries of a user that are read
 # "the mascot", "the flyer", "the logo for the shop": a thing an earlier request may have made.
 _THE_MADE_THING = re.compile(
-    r"\bthe\s+(?:(?:same|old|last|usual)\s+)?(" + "|".join(sorted(MADE_THINGS)) + r")s?\b",
-    re.IGNORECASE,
-)
-
-
-# "the event", "the new product", "给新店": words people use for their own thing, which only
-# their history can say (a probe: nothing is recalled unless the model finds it there).
-_THE_OWN_THING = re.compile(
-    r"\bthe\s+(?:(?:new|upcoming|next|latest|big|same)\s+)?(?:event|product|release|launch"
-    r"|project|campaign|show|party|occasion|shop|store|business|brand|company|book|album"
-    r"|class|course|meetup|fair|festival|wedding|podcast|channel|series|guidelines|rules)\b"
-    r"(?!\s+of\b)"
-    r"|(?:这个|那个|这次|那次|这场|我们的)活动|新店|新品|新产品|新书",
+    r"\bthe\s+(?:(?:same|old|last|usual)\s+)?(" + "|".join(sorted(MADE_THINGS)) + r")s?\b"
+    r"(?!\s+(?:of|for|from|by)\s+(?:the\s+)?[A-Z])",  # not "the logo of the Chicago Bulls"
     re.IGNORECASE,
 )
 
@@ -101,19 +90,23 @@ async def recall(gap: Gap, ctx: GroundContext) -> Gap | None:
 async def memory_probes(request: Request, gaps: list[Gap], memory: Memory) -> list[Gap]:
     """Memory gaps the user's history is the evidence for, where no memory gap covers them:
     "the mascot" in "put the mascot on a mug" when an earlier request of this user made a
-    mascot, a phrase another gap routes elsewhere that the user has said what it is, and
-    words people use for their own thing ("the event", "新店") that nothing else covers.
+    mascot, and a phrase another gap routes elsewhere that the user has said what it is.
     None without such evidence (nothing is recalled, nothing is said). A gap of another route
-    over the phrase ("the flyer again but for december" read as a lookup) does not stop the
-    probe: when memory answers, `outranked` drops that gap."""
+    over the phrase that points back ("the flyer again but for december" read as a lookup)
+    does not stop the probe: when memory answers, `outranked` drops that gap."""
     history = await memory.history(request.user_id, limit=HISTORY_LIMIT)
     said = [e for e in history if e.role == "user"]
     requests = [e.content for e in said if e.kind == "message" and REQUEST.search(e.content)]
     covered = [g.span for g in gaps if g.route is GapRoute.MEMORY]
+    # A made thing, unless a gap the model routed elsewhere covers it without pointing back
+    # ("the logo of the Chicago Bulls" is a lookup; "the flyer again" is not).
     found = [
         m.group(0)
         for m in _THE_MADE_THING.finditer(request.prompt)
         if any(made_by(r, m.group(0)) for r in requests)
+        and not any(
+            overlaps_text(m.group(0), g.span) and not POINTS_BACK.search(g.span) for g in gaps
+        )
     ]
     # A lookup or a question over words the user has defined ("The upcoming release is our
     # smoked chilli hot sauce"): their own statement says what the words mean.
@@ -122,12 +115,6 @@ async def memory_probes(request: Request, gaps: list[Gap], memory: Memory) -> li
         for g in gaps
         if g.route in (GapRoute.SEARCH, GapRoute.KNOWLEDGE, GapRoute.ASK)
         and any(defines(line, g.span) for e in said for line in lines(e))
-    ]
-    # Words for the user's own thing fill a silence only: no gap of any route over them.
-    found += [
-        m.group(0)
-        for m in _THE_OWN_THING.finditer(request.prompt)
-        if said and not any(overlaps_text(m.group(0), g.span) for g in gaps)
     ]
     probes: list[Gap] = []
     for span in dict.fromkeys(found):

@@ -174,22 +174,10 @@ def _places(text: str) -> list[str]:
     return names
 
 
-# Whom a card or a gift is for: a name after "for" ("for Tom from accounts", "for Priya's
-# leaving do"); capitals tell a name.
-_FOR_SOMEONE = re.compile(r"\bfor\s+([A-Z][a-z][\w-]*)(?:['’]s)?\b")
-
-
-def _recipients(text: str) -> list[str]:
-    return [n for n in _FOR_SOMEONE.findall(text) if n.lower() not in _NOT_PEOPLE]
-
-
-_NOT_PEOPLE = frozenset(["the", "our", "my", "a", "an", "this", "that", "christmas", "easter"])
-
 # Each kind of value a change may move, and how to find it in a text.
 _FINDERS: dict[str, Callable[[str], list[str]]] = {
     **{kind: pattern.findall for kind, pattern in _KINDS.items()},
     "place": _places,
-    "recipient": _recipients,
 }
 
 
