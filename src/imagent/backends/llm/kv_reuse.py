@@ -212,8 +212,13 @@ def restore_sequence(llama: llama_cpp.Llama, snapshot: Snapshot, seq: int) -> bo
     buffer = (ctypes.c_uint8 * len(state)).from_buffer_copy(state)
     if llama_cpp.llama_state_seq_set_data(llama.ctx, buffer, len(state), seq) == len(state):
         return True
-    llama_cpp.llama_memory_seq_rm(llama_cpp.llama_get_memory(llama.ctx), seq, -1, -1)
+    empty_sequence(llama, seq)
     return False
+
+
+def empty_sequence(llama: llama_cpp.Llama, seq: int) -> None:
+    """Drop whatever sequence `seq` holds (not llama-cpp-python's bookkeeping: `forget`)."""
+    llama_cpp.llama_memory_seq_rm(llama_cpp.llama_get_memory(llama.ctx), seq, -1, -1)
 
 
 def forget(llama: llama_cpp.Llama) -> None:

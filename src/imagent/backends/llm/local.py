@@ -320,8 +320,6 @@ class LocalLLM(LLM):
     def _prepare_together(
         self, loaded: _Loaded, call: _Waiting
     ) -> together.Call | BaseException | None:
-        if not loaded.prefixes.enabled:  # no chat template: llama-cpp-python's way only
-            return None
         try:
             return together.prepare(
                 loaded.llama, loaded.prefixes, call.messages, call.options, call.abandoned
@@ -351,9 +349,7 @@ class LocalLLM(LLM):
                 messages=cast("list[Any]", call.messages), **call.options
             )
         except Exception as exc:  # e.g. a prompt longer than the context window
-            if call.abandoned.is_set():
-                return BackendError(self.id, "call abandoned")
-            return BackendError(self.id, f"llama.cpp failed: {exc}")
+            return self._backend_error(exc, call.abandoned)
         return cast("dict[str, Any]", response)  # not streamed: one response dict
 
 

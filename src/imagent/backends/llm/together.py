@@ -27,7 +27,7 @@ from llama_cpp import llama_chat_format
 from llama_cpp.llama_grammar import LlamaGrammar
 
 from imagent.backends.llm.base import Message
-from imagent.backends.llm.kv_reuse import MIN_PREFIX_TOKENS, PrefixReuse, forget
+from imagent.backends.llm.kv_reuse import MIN_PREFIX_TOKENS, PrefixReuse, empty_sequence, forget
 from imagent.backends.llm.sampling import GrammarCheckedGreedy
 
 MAX_TOGETHER = 3  # rows llama.cpp computes as it computes one
@@ -209,7 +209,7 @@ def _empty(llama: llama_cpp.Llama, seq: int) -> None:
     if seq == 0:
         forget(llama)
     else:
-        llama_cpp.llama_memory_seq_rm(llama_cpp.llama_get_memory(llama.ctx), seq, -1, -1)
+        empty_sequence(llama, seq)
 
 
 def batch_size(llama: llama_cpp.Llama) -> int:
@@ -230,7 +230,7 @@ def _start(llama: llama_cpp.Llama, prefixes: PrefixReuse, stream: _Stream) -> No
             forget(llama)
         llama.eval(call.prompt[llama.n_tokens :])
     else:
-        llama_cpp.llama_memory_seq_rm(llama_cpp.llama_get_memory(llama.ctx), seq, -1, -1)
+        empty_sequence(llama, seq)
         have = 0
         if MIN_PREFIX_TOKENS <= call.head < llama.n_ctx():
             prefixes.head_into(
@@ -275,10 +275,9 @@ def _decode(
 def _keep_only_the_first(llama: llama_cpp.Llama, streams: list[_Stream]) -> None:
     """Empty every sequence but llama-cpp-python's own, which holds what the first call
     evaluated: its next call reuses the shared part, as after a lone call."""
-    memory = llama_cpp.llama_get_memory(llama.ctx)
     for stream in streams:
         if stream.seq != 0:
-            llama_cpp.llama_memory_seq_rm(memory, stream.seq, -1, -1)
+            empty_sequence(llama, stream.seq)
     first = next((s for s in streams if s.seq == 0), None)
     if first is None:
         forget(llama)
