@@ -51,6 +51,10 @@ _THE_MADE_THING = re.compile(
 )
 
 
+# Routes the model guesses for words the user's history may say the meaning of.
+_GUESSED = (GapRoute.SEARCH, GapRoute.KNOWLEDGE, GapRoute.ASK)
+
+
 class Recalled(BaseModel):
     phrases: list[str] = Field(default_factory=list, max_length=6)
 
@@ -94,6 +98,10 @@ async def memory_probes(request: Request, gaps: list[Gap], memory: Memory) -> li
     None without such evidence (nothing is recalled, nothing is said). A gap of another route
     over the phrase that points back ("the flyer again but for december" read as a lookup)
     does not stop the probe: when memory answers, `outranked` drops that gap."""
+    made = list(_THE_MADE_THING.finditer(request.prompt))
+    elsewhere = [g for g in gaps if g.route in _GUESSED]
+    if not made and not elsewhere:
+        return []  # nothing memory could be evidence for: the history is not read
     history = await memory.history(request.user_id, limit=HISTORY_LIMIT)
     said = [e for e in history if e.role == "user"]
     requests = [e.content for e in said if e.kind == "message" and REQUEST.search(e.content)]
@@ -102,7 +110,7 @@ async def memory_probes(request: Request, gaps: list[Gap], memory: Memory) -> li
     # ("the logo of the Chicago Bulls" is a lookup; "the flyer again" is not).
     found = [
         m.group(0)
-        for m in _THE_MADE_THING.finditer(request.prompt)
+        for m in made
         if any(made_by(r, m.group(0)) for r in requests)
         and not any(
             overlaps_text(m.group(0), g.span) and not POINTS_BACK.search(g.span) for g in gaps
@@ -111,10 +119,7 @@ async def memory_probes(request: Request, gaps: list[Gap], memory: Memory) -> li
     # A lookup or a question over words the user has defined ("The upcoming release is our
     # smoked chilli hot sauce"): their own statement says what the words mean.
     found += [
-        g.span
-        for g in gaps
-        if g.route in (GapRoute.SEARCH, GapRoute.KNOWLEDGE, GapRoute.ASK)
-        and any(defines(line, g.span) for e in said for line in lines(e))
+        g.span for g in elsewhere if any(defines(line, g.span) for e in said for line in lines(e))
     ]
     probes: list[Gap] = []
     for span in dict.fromkeys(found):
@@ -151,9 +156,7 @@ def outranked(recalled: Gap, gaps: list[Gap]) -> list[Gap]:
     return [
         g
         for g in gaps
-        if g.id != recalled.id
-        and g.route in (GapRoute.SEARCH, GapRoute.KNOWLEDGE, GapRoute.ASK)
-        and overlaps_text(recalled.span, g.span)
+        if g.id != recalled.id and g.route in _GUESSED and overlaps_text(recalled.span, g.span)
     ]
 
 

@@ -146,8 +146,8 @@ def _kept_recalls(grounded: list[Gap], probes: set[str], ctx: RunContext) -> lis
                 continue
             ctx.tracer.decision(
                 "ground",
-                f"{gap.span!r} names something an earlier request of yours made:"
-                f" recalled {gap.resolution!r}",
+                f"your history says what {gap.span!r} is (an earlier request made it, or you"
+                f" said): recalled {gap.resolution!r}",
                 gap_id=gap.id,
                 by="evidence",
             )
@@ -155,8 +155,8 @@ def _kept_recalls(grounded: list[Gap], probes: set[str], ctx: RunContext) -> lis
                 dropped.add(other.id)
                 ctx.tracer.decision(
                     "ground",
-                    f"dropped the {other.route.value} gap {other.span!r}: {gap.span!r} in it"
-                    " is something an earlier request of yours made",
+                    f"dropped the {other.route.value} gap {other.span!r}: your history says"
+                    f" what {gap.span!r} in it is",
                     gap_id=other.id,
                     by="evidence",
                 )
