@@ -266,28 +266,15 @@ async def test_a_made_thing_the_model_read_as_a_lookup_is_recalled_when_memory_h
 ) -> None:
     """The model reads "the flyer again but for december" as a lookup; the user's earlier
     request made that flyer, so memory answers it and the lookup gives way (traced)."""
-    from imagent.memory.base import MemoryEntry
     from imagent.memory.fake import InMemoryMemory
 
-    memory = InMemoryMemory()
     flyer = (
         "flyer for our studio's free community class: 'Sunrise Flow', Tuesdays 6:30am in the"
         " Lotus Room. terracotta and cream, line-art sun in the corner"
     )
-    for content in (flyer, "quick one: a cartoon cat doing downward dog"):
-        await memory.remember(MemoryEntry(user_id="u", session_id="s1", content=content))
-
-    def answer(messages: list[Any], schema: dict[str, Any] | None) -> Any:
-        system = str(messages[0]["content"])
-        if system.startswith("You find gaps"):
-            span = "the flyer again but for december"
-            return {"gaps": [{"span": span, "route": "search", "expression": ""}]}
-        if "refers to something from earlier" in system:
-            return {"phrases": ["Sunrise Flow"]}
-        return minimal_instance(schema or {})
-
-    llm = FakeLLM(function=answer)
-    planner = agent(settings, memory=memory, llm=llm)
+    memory = await _memory_of(flyer, "quick one: a cartoon cat doing downward dog")
+    answer = _looks_up("the flyer again but for december", recalls=["Sunrise Flow"])
+    planner = agent(settings, memory=memory, llm=FakeLLM(function=answer))
     prompt = "the flyer again but for december. add 'bring a friend'"
     result = await planner.plan(Request(prompt=prompt, user_id="u"))
     assert "Sunrise Flow" in result.final_prompt and "Lotus Room" in result.final_prompt
@@ -306,16 +293,11 @@ async def test_an_earlier_request_that_starts_with_what_it_makes_counts_as_one(
 ) -> None:
     """ "3-panel comic: …" and "thumbnail for …" are requests, like "a card for …": the made
     things and the nouns a request may start with are one list."""
-    from imagent.memory.base import MemoryEntry
-    from imagent.memory.fake import InMemoryMemory
-
-    memory = InMemoryMemory()
     comic = (
         "3-panel comic: Mo, a lanky sloth in a striped scarf, and Pip, a tiny hedgehog with a"
         " backpack, search a laundromat for a lost sock. ink-and-wash style"
     )
-    await memory.remember(MemoryEntry(user_id="u", session_id="s1", content=comic))
-    planner = agent(settings, memory=memory)
+    planner = agent(settings, memory=await _memory_of(comic))
     prompt = "one more panel for the comic - they finally find the sock!"
     result = await planner.plan(Request(prompt=prompt, user_id="u"))
     assert "lanky sloth" in result.final_prompt and "ink-and-wash" in result.final_prompt
@@ -325,23 +307,10 @@ async def test_words_the_user_defined_are_recalled_not_looked_up(settings: Setti
     """ "The upcoming release is our hot sauce": the user said what "the upcoming release"
     is, so the model's lookup of it gives way to what they said; a note that only mentions
     the words defines nothing."""
-    from imagent.memory.base import MemoryEntry
-    from imagent.memory.fake import InMemoryMemory
+    answer = _looks_up("the upcoming release", recalls=["our smoked chilli hot sauce, Ember No. 9"])
 
     async def plan(notes: list[str]) -> Any:
-        memory = InMemoryMemory()
-        for content in notes:
-            await memory.remember(MemoryEntry(user_id="u", session_id="s1", content=content))
-
-        def answer(messages: list[Any], schema: dict[str, Any] | None) -> Any:
-            system = str(messages[0]["content"])
-            if system.startswith("You find gaps"):
-                span = "the upcoming release"
-                return {"gaps": [{"span": span, "route": "search", "expression": ""}]}
-            if "refers to something from earlier" in system:
-                return {"phrases": ["our smoked chilli hot sauce, Ember No. 9"]}
-            return minimal_instance(schema or {})
-
+        memory = await _memory_of(*notes)
         planner = agent(settings, memory=memory, llm=FakeLLM(function=answer))
         prompt = "a billboard visual for the upcoming release"
         return await planner.plan(Request(prompt=prompt, user_id="u"))
@@ -358,21 +327,35 @@ async def test_words_the_user_defined_are_recalled_not_looked_up(settings: Setti
 async def test_a_made_thing_named_as_someone_else_s_is_not_recalled(settings: Settings) -> None:
     """ "the logo of the Chicago Bulls" is not the user's logo, whatever logo they made; a
     lookup the model made of it stands."""
-    from imagent.memory.base import MemoryEntry
-    from imagent.memory.fake import InMemoryMemory
-
-    memory = InMemoryMemory()
-    made = "a logo for my bakery Crumb & Co: a wheat sheaf in a circle"
-    await memory.remember(MemoryEntry(user_id="u", session_id="s1", content=made))
-
-    def answer(messages: list[Any], schema: dict[str, Any] | None) -> Any:
-        if str(messages[0]["content"]).startswith("You find gaps"):
-            span = "the logo of the Chicago Bulls"
-            return {"gaps": [{"span": span, "route": "search", "expression": ""}]}
-        return minimal_instance(schema or {})
-
+    memory = await _memory_of("a logo for my bakery Crumb & Co: a wheat sheaf in a circle")
+    answer = _looks_up("the logo of the Chicago Bulls")
     for llm in (FakeLLM(function=answer), "none"):
         planner = agent(settings, memory=memory, llm=llm)
         prompt = "a t-shirt with the logo of the Chicago Bulls on it"
         result = await planner.plan(Request(prompt=prompt, user_id="u"))
         assert "Crumb" not in result.final_prompt and "wheat" not in result.final_prompt
+
+
+async def _memory_of(*notes: str) -> Any:
+    """An in-memory store holding what user "u" said, in order."""
+    from imagent.memory.base import MemoryEntry
+    from imagent.memory.fake import InMemoryMemory
+
+    memory = InMemoryMemory()
+    for content in notes:
+        await memory.remember(MemoryEntry(user_id="u", session_id="s1", content=content))
+    return memory
+
+
+def _looks_up(span: str, recalls: list[str] | None = None) -> Any:
+    """A scripted model that reads `span` as a lookup and, asked to recall, copies `recalls`."""
+
+    def answer(messages: list[Any], schema: dict[str, Any] | None) -> Any:
+        system = str(messages[0]["content"])
+        if system.startswith("You find gaps"):
+            return {"gaps": [{"span": span, "route": "search", "expression": ""}]}
+        if recalls is not None and "refers to something from earlier" in system:
+            return {"phrases": recalls}
+        return minimal_instance(schema or {})
+
+    return answer

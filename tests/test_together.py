@@ -11,14 +11,11 @@ import pytest
 
 from imagent.settings import Settings
 
+from .test_prefix_cache import COLOUR
+from .test_prefix_cache import SYSTEM as COLOUR_SYSTEM
+
 pytestmark = pytest.mark.slow
 
-COLOUR_SYSTEM = (
-    "You name the main colour of the thing a request describes. Answer with JSON only, "
-    'as {"colour": "<one English colour word>"}.\n'
-    'Examples:\n"a ripe banana" -> {"colour": "yellow"}\n"fresh snow" -> {"colour": "white"}\n'
-    '"a fire engine" -> {"colour": "red"}\n"the sky at noon in summer" -> {"colour": "blue"}'
-)
 COUNT_SYSTEM = (
     "You count the objects a request asks for and answer with JSON only, as "
     '{"count": <a whole number>, "objects": "<what is counted>"}. Examples: "three apples on a '
@@ -30,11 +27,6 @@ LIST_SYSTEM = (
     'only, as {"things": ["..."]}. Example: "a cup and a saucer" -> {"things": ["a white '
     'cup", "a matching saucer"]}'
 )
-COLOUR = {
-    "type": "object",
-    "properties": {"colour": {"type": "string", "maxLength": 20}},
-    "required": ["colour"],
-}
 COUNT = {
     "type": "object",
     "properties": {"count": {"type": "integer"}, "objects": {"type": "string", "maxLength": 30}},
